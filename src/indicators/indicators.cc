@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 
 // Formulas and the reasons behind each quirk: docs/indicators.md. Where `ta` delegates to
 // pandas (rolling means, ewm), the code below follows pandas' own arithmetic (operation order,
@@ -66,35 +67,17 @@ constexpr std::array<IndicatorSpec, kIndicatorCount> kSpecs = {{
     {IndicatorId::kStochUnder, "stoch_under", IndicatorType::kBoolean},
 }};
 
-// Writable views of one column's storage; the hot loops index raw arrays.
-struct DoubleOut {
-  double* value;
-  uint8_t* valid;
+// The kernels write values and validity in separate, branch-free loops over raw arrays, so
+// that the compiler vectorizes them; only the recursive averages run row by row.
 
-  void Set(size_t row, double x) const {
-    value[row] = x;
-    valid[row] = 1;
-  }
-};
+double* Values(IndicatorTable& table, IndicatorId id) { return table.column(id).numbers.data(); }
+uint8_t* FlagValues(IndicatorTable& table, IndicatorId id) { return table.column(id).flags.data(); }
+uint8_t* Validity(IndicatorTable& table, IndicatorId id) { return table.column(id).valid.data(); }
 
-struct FlagOut {
-  uint8_t* value;
-  uint8_t* valid;
-
-  void Set(size_t row, bool x) const {
-    value[row] = x ? 1 : 0;
-    valid[row] = 1;
-  }
-};
-
-DoubleOut Doubles(IndicatorTable& table, IndicatorId id) {
-  IndicatorColumn& column = table.column(id);
-  return DoubleOut{column.numbers.data(), column.valid.data()};
-}
-
-FlagOut Flags(IndicatorTable& table, IndicatorId id) {
-  IndicatorColumn& column = table.column(id);
-  return FlagOut{column.flags.data(), column.valid.data()};
+// Marks rows [from, n) of a column defined.
+void MarkValidFrom(IndicatorTable& table, IndicatorId id, size_t from) {
+  const size_t n = table.num_rows();
+  if (from < n) std::memset(Validity(table, id) + from, 1, n - from);
 }
 
 // The smoothing factor pandas uses for ewm(span=n): alpha = 1 / (1 + com), com = (n - 1) / 2.
@@ -107,171 +90,254 @@ double PandasAlpha(double alpha) { return 1.0 / (1.0 + (1.0 - alpha) / alpha); }
 // One step of pandas' ewm(adjust=False).mean() recursion. pandas leaves the average unchanged
 // when the new value equals it ("avoid numerical errors on constant series"), and divides by
 // (old_weight + new_weight), which is 1 only up to rounding.
-inline double EwmStep(double average, double x, double alpha) {
+struct EwmWeights {
+  double alpha;
+  double old_weight;  // 1 - alpha
+  double total;       // old_weight + alpha: 1.0 up to rounding
+};
+
+EwmWeights MakeEwmWeights(double alpha) { return {alpha, 1.0 - alpha, (1.0 - alpha) + alpha}; }
+
+inline double EwmStep(double average, double x, const EwmWeights& w) {
   if (average == x) return average;
-  const double old_weight = 1.0 - alpha;
-  return (old_weight * average + alpha * x) / (old_weight + alpha);
+  const double blended = w.old_weight * average + w.alpha * x;
+  // Dividing by exactly 1.0 changes nothing; skipping it keeps the division off the
+  // loop-carried dependency chain for the usual spans.
+  return w.total == 1.0 ? blended : blended / w.total;
 }
 
-// Rolling mean over `window` rows written to rows window-1.. of `out`. pandas returns the
-// value itself when the whole window is one repeated value; a compensated running sum does
-// the rest (pandas' roll_mean is a Kahan-compensated running sum too).
-void RollingMean(std::span<const double> x, size_t window, DoubleOut out) {
+// Compensated prefix sums of `x` (Neumaier): hi[i] + lo[i] is the sum of rows 0..i-1 to about
+// twice working precision, so any window's sum is accurate to the last bits of the window
+// itself however long the history. Both arrays get n + 1 entries.
+void PrefixSums(std::span<const double> x, std::vector<double>& hi, std::vector<double>& lo) {
   const size_t n = x.size();
+  hi.resize(n + 1);
+  lo.resize(n + 1);
   double sum = 0.0;
-  double compensation = 0.0;
-  size_t same_run = 0;  // how many rows up to i hold the value x[i]
-  auto kahan_add = [&](double value) {
-    const double y = value - compensation;
-    const double t = sum + y;
-    compensation = (t - sum) - y;
-    sum = t;
-  };
+  double carry = 0.0;
+  hi[0] = 0.0;
+  lo[0] = 0.0;
   for (size_t i = 0; i < n; ++i) {
-    kahan_add(x[i]);
-    if (i >= window) kahan_add(-x[i - window]);
-    same_run = (i > 0 && x[i] == x[i - 1]) ? same_run + 1 : 1;
-    if (i + 1 >= window) {
-      out.Set(i, same_run >= window ? x[i] : sum / static_cast<double>(window));
+    const double t = sum + x[i];
+    carry += std::abs(sum) >= std::abs(x[i]) ? (sum - t) + x[i] : (x[i] - t) + sum;
+    sum = t;
+    hi[i + 1] = sum;
+    lo[i + 1] = carry;
+  }
+}
+
+// Rolling mean over `window` rows into rows window-1.. of column `id`, from the prefix sums.
+// Where the whole window is one repeated value the mean is that value exactly, as in pandas.
+void RollingMean(std::span<const double> x, const std::vector<double>& hi,
+                 const std::vector<double>& lo, std::span<const uint32_t> same_run, size_t window,
+                 IndicatorId id, IndicatorTable& table) {
+  const size_t n = x.size();
+  if (n < window) return;
+  double* __restrict out = Values(table, id);
+  const double size = static_cast<double>(window);
+  for (size_t i = window - 1; i < n; ++i) {
+    const double sum = (hi[i + 1] - hi[i + 1 - window]) + (lo[i + 1] - lo[i + 1 - window]);
+    out[i] = same_run[i] >= window ? x[i] : sum / size;
+  }
+  MarkValidFrom(table, id, window - 1);
+}
+
+// out[i] = pick over x[i-kWindow+1..i] for rows kWindow-1.. (rows before are left as they
+// are), for an associative, commutative `pick` (min or max): the van Herk / Gil-Werman method,
+// three picks a row whatever the window. Blocks of kWindow rows get running extremes from
+// their start (prefix) and to their end (suffix); a window spans at most two blocks, so its
+// extreme is pick(suffix of its first row, prefix of its last row).
+template <size_t kWindow, typename Pick>
+void RollingExtreme(std::span<const double> x, std::vector<double>& out, Pick pick) {
+  const size_t n = x.size();
+  out.resize(n);
+  if (n < kWindow) return;
+  std::vector<double> suffix(n);
+  for (size_t block = 0; block < n; block += kWindow) {
+    const size_t end = std::min(n, block + kWindow);
+    suffix[end - 1] = x[end - 1];
+    for (size_t i = end - 1; i > block; --i) suffix[i - 1] = pick(x[i - 1], suffix[i]);
+  }
+  double prefix = x[0];
+  for (size_t i = 0; i < n; ++i) {
+    prefix = i % kWindow == 0 ? x[i] : pick(prefix, x[i]);
+    if (i + 1 >= kWindow) {
+      const size_t first = i + 1 - kWindow;
+      // When the window is exactly one block, suffix[first] covers all of it.
+      out[i] = first % kWindow == 0 ? suffix[first] : pick(suffix[first], prefix);
     }
   }
 }
 
-void ComputeBollinger(std::span<const double> close, IndicatorTable& table) {
+// out[row] = sum of term(row, offset) for offset = kWindow-1 (oldest) down to 0, for rows
+// [first, n). Rows go in blocks of kLanes whose sums stay in registers, so the compiler turns
+// the block into vector operations; each row still adds its terms oldest first.
+template <size_t kWindow, typename Term>
+void WindowSums(size_t first, size_t n, double* out, Term term) {
+  constexpr size_t kLanes = 8;
+  size_t row = first;
+  for (; row + kLanes <= n; row += kLanes) {
+    std::array<double, kLanes> sums{};
+    for (size_t offset = kWindow - 1; offset + 1 > 0; --offset) {
+      for (size_t lane = 0; lane < kLanes; ++lane) sums[lane] += term(row + lane, offset);
+    }
+    for (size_t lane = 0; lane < kLanes; ++lane) out[row + lane] = sums[lane];
+  }
+  for (; row < n; ++row) {
+    double sum = 0.0;
+    for (size_t offset = kWindow - 1; offset + 1 > 0; --offset) sum += term(row, offset);
+    out[row] = sum;
+  }
+}
+
+void ComputeBollinger(std::span<const double> close, std::span<const uint32_t> same_run,
+                      std::vector<double>& squares, IndicatorTable& table) {
   const size_t n = close.size();
   constexpr size_t kWindow = kBollingerWindow;
   if (n < kWindow) return;
-  const DoubleOut middle = Doubles(table, IndicatorId::kBbBbm);
-  RollingMean(close, kWindow, middle);
-  const DoubleOut high = Doubles(table, IndicatorId::kBbBbh);
-  const DoubleOut low = Doubles(table, IndicatorId::kBbBbl);
-  const DoubleOut width = Doubles(table, IndicatorId::kBbBbw);
-  const DoubleOut percent = Doubles(table, IndicatorId::kBbBbp);
-  const FlagOut above = Flags(table, IndicatorId::kBbBbhi);
-  const FlagOut below = Flags(table, IndicatorId::kBbBbli);
-  size_t same_run = 1;
-  for (size_t i = 1; i < kWindow - 1; ++i) same_run = close[i] == close[i - 1] ? same_run + 1 : 1;
+  const double* __restrict mean = Values(table, IndicatorId::kBbBbm);
+  squares.resize(n);
+  // Population variance from the deviations around the mean: no cancellation, and exactly 0
+  // for a flat window.
+  WindowSums<kWindow>(kWindow - 1, n, squares.data(), [&](size_t row, size_t offset) {
+    const double d = close[row - offset] - mean[row];
+    return d * d;
+  });
+  double* __restrict high = Values(table, IndicatorId::kBbBbh);
+  double* __restrict low = Values(table, IndicatorId::kBbBbl);
+  double* __restrict width = Values(table, IndicatorId::kBbBbw);
+  double* __restrict percent = Values(table, IndicatorId::kBbBbp);
+  uint8_t* __restrict width_valid = Validity(table, IndicatorId::kBbBbw);
+  uint8_t* __restrict percent_valid = Validity(table, IndicatorId::kBbBbp);
+  uint8_t* __restrict above = FlagValues(table, IndicatorId::kBbBbhi);
+  uint8_t* __restrict below = FlagValues(table, IndicatorId::kBbBbli);
   for (size_t i = kWindow - 1; i < n; ++i) {
-    same_run = close[i] == close[i - 1] ? same_run + 1 : 1;
-    const double mean = middle.value[i];
-    double deviation = 0.0;
     // A window of one repeated value has a deviation of exactly 0 (pandas does the same).
-    if (same_run < kWindow) {
-      // Population variance from the deviations around the mean: exact for flat windows
-      // and without the cancellation of sum(x^2) - n*mean^2.
-      double squares = 0.0;
-      for (size_t k = i + 1 - kWindow; k <= i; ++k) {
-        const double d = close[k] - mean;
-        squares += d * d;
-      }
-      deviation = std::sqrt(squares / static_cast<double>(kWindow));
-    }
-    const double upper = mean + kBollingerDeviations * deviation;
-    const double lower = mean - kBollingerDeviations * deviation;
-    high.Set(i, upper);
-    low.Set(i, lower);
-    if (mean != 0.0) width.Set(i, ((upper - lower) / mean) * 100.0);
-    if (upper != lower) percent.Set(i, (close[i] - lower) / (upper - lower));
-    above.Set(i, close[i] > upper);
-    below.Set(i, close[i] < lower);
+    const double deviation =
+        same_run[i] >= kWindow ? 0.0 : std::sqrt(squares[i] / static_cast<double>(kWindow));
+    const double upper = mean[i] + kBollingerDeviations * deviation;
+    const double lower = mean[i] - kBollingerDeviations * deviation;
+    high[i] = upper;
+    low[i] = lower;
+    width[i] = ((upper - lower) / mean[i]) * 100.0;
+    width_valid[i] = mean[i] != 0.0;
+    percent[i] = (close[i] - lower) / (upper - lower);
+    percent_valid[i] = upper != lower;
+    above[i] = close[i] > upper;
+    below[i] = close[i] < lower;
+  }
+  for (IndicatorId id :
+       {IndicatorId::kBbBbh, IndicatorId::kBbBbl, IndicatorId::kBbBbhi, IndicatorId::kBbBbli}) {
+    MarkValidFrom(table, id, kWindow - 1);
   }
 }
 
-void ComputeMfi(const PriceSeries& prices, IndicatorTable& table, std::vector<double>& flow) {
+void ComputeMfi(const PriceSeries& prices, std::vector<double>& inflow,
+                std::vector<double>& outflow, std::vector<double>& positive,
+                std::vector<double>& negative, IndicatorTable& table) {
   const size_t n = prices.close.size();
-  flow.resize(n);
+  constexpr size_t kWindow = kMfiWindow;
+  if (n < kWindow) return;
+  inflow.resize(n);
+  outflow.resize(n);
   double previous_typical = 0.0;
   for (size_t i = 0; i < n; ++i) {
     const double typical = (prices.high[i] + prices.low[i] + prices.close[i]) / 3.0;
-    double direction = 0.0;
-    if (i > 0) {
-      if (typical > previous_typical) direction = 1.0;
-      if (typical < previous_typical) direction = -1.0;
-    }
-    flow[i] = typical * prices.volume[i] * direction;
+    // +1, -1 or 0 (also at row 0), branch-free: the direction is a coin toss to a predictor.
+    const double direction =
+        static_cast<double>(static_cast<int>(i > 0 && typical > previous_typical) -
+                            static_cast<int>(i > 0 && typical < previous_typical));
+    const double flow = typical * prices.volume[i] * direction;
+    inflow[i] = flow >= 0.0 ? flow : 0.0;
+    outflow[i] = flow < 0.0 ? -flow : 0.0;
     previous_typical = typical;
   }
-  const DoubleOut mfi = Doubles(table, IndicatorId::kMfi);
-  for (size_t i = kMfiWindow - 1; i < n; ++i) {
-    // Summed afresh per window: a window of zero flows (a halt) must give exactly 0, which a
-    // running sum would not.
-    double positive = 0.0;
-    double negative = 0.0;
-    for (size_t k = i + 1 - kMfiWindow; k <= i; ++k) {
-      if (flow[k] >= 0.0) {
-        positive += flow[k];
-      } else {
-        negative -= flow[k];
-      }
-    }
-    if (negative == 0.0) {
-      if (positive > 0.0) mfi.Set(i, 100.0);  // P / 0 = inf in ta, 100 - 100 / inf = 100
-      continue;                                // 0 / 0: undefined
-    }
-    mfi.Set(i, 100.0 - 100.0 / (1.0 + positive / negative));
+  // Window sums afresh rather than running: a window of zero flows (a halt) must give exactly
+  // 0, which a running sum would not.
+  positive.resize(n);
+  negative.resize(n);
+  WindowSums<kWindow>(kWindow - 1, n, positive.data(),
+                      [&](size_t row, size_t offset) { return inflow[row - offset]; });
+  WindowSums<kWindow>(kWindow - 1, n, negative.data(),
+                      [&](size_t row, size_t offset) { return outflow[row - offset]; });
+  double* __restrict mfi = Values(table, IndicatorId::kMfi);
+  uint8_t* __restrict valid = Validity(table, IndicatorId::kMfi);
+  for (size_t i = kWindow - 1; i < n; ++i) {
+    // P / 0 is inf in ta and 100 - 100 / inf = 100; 0 / 0 is undefined.
+    const bool no_outflow = negative[i] == 0.0;
+    mfi[i] = no_outflow ? 100.0 : 100.0 - 100.0 / (1.0 + positive[i] / negative[i]);
+    valid[i] = !no_outflow || positive[i] > 0.0;
   }
 }
 
 void ComputeAdi(const PriceSeries& prices, IndicatorTable& table) {
-  const DoubleOut adi = Doubles(table, IndicatorId::kAdi);
-  double total = 0.0;
-  for (size_t i = 0; i < prices.close.size(); ++i) {
+  double* __restrict adi = Values(table, IndicatorId::kAdi);
+  const size_t n = prices.close.size();
+  // ta replaces the 0/0 of a zero range with 0; the flows vectorize, the running total not.
+  for (size_t i = 0; i < n; ++i) {
     const double h = prices.high[i];
     const double l = prices.low[i];
     const double c = prices.close[i];
     const double range = h - l;
-    // ta replaces the 0/0 of a zero range with 0.
     const double clv = range != 0.0 ? ((c - l) - (h - c)) / range : 0.0;
-    total += clv * prices.volume[i];
-    adi.Set(i, total);
+    adi[i] = clv * prices.volume[i];
   }
+  double total = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    total += adi[i];
+    adi[i] = total;
+  }
+  MarkValidFrom(table, IndicatorId::kAdi, 0);
 }
 
 void ComputeMacd(std::span<const double> close, IndicatorTable& table) {
   const size_t n = close.size();
-  if (n == 0) return;
-  const double fast_alpha = SpanAlpha(kMacdFast);
-  const double slow_alpha = SpanAlpha(kMacdSlow);
-  const double signal_alpha = SpanAlpha(kMacdSignal);
-  const DoubleOut macd = Doubles(table, IndicatorId::kMacd);
-  const DoubleOut signal = Doubles(table, IndicatorId::kMacdSignal);
-  const DoubleOut diff = Doubles(table, IndicatorId::kMacdDiff);
+  if (n < kMacdSlow) return;
+  const EwmWeights fast_alpha = MakeEwmWeights(SpanAlpha(kMacdFast));
+  const EwmWeights slow_alpha = MakeEwmWeights(SpanAlpha(kMacdSlow));
+  const EwmWeights signal_alpha = MakeEwmWeights(SpanAlpha(kMacdSignal));
+  double* __restrict macd = Values(table, IndicatorId::kMacd);
+  double* __restrict signal = Values(table, IndicatorId::kMacdSignal);
+  double* __restrict diff = Values(table, IndicatorId::kMacdDiff);
   double fast = close[0];
   double slow = close[0];
-  double signal_average = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0) {
-      fast = EwmStep(fast, close[i], fast_alpha);
-      slow = EwmStep(slow, close[i], slow_alpha);
-    }
-    if (i + 1 < kMacdSlow) continue;
-    const double value = fast - slow;
-    macd.Set(i, value);
-    // The signal line's recursion starts at the first defined MACD value.
-    const size_t observed = i + 2 - kMacdSlow;
-    signal_average = observed == 1 ? value : EwmStep(signal_average, value, signal_alpha);
-    if (observed >= kMacdSignal) {
-      signal.Set(i, signal_average);
-      diff.Set(i, value - signal_average);
-    }
+  for (size_t i = 1; i < n; ++i) {
+    fast = EwmStep(fast, close[i], fast_alpha);
+    slow = EwmStep(slow, close[i], slow_alpha);
+    macd[i] = fast - slow;
   }
+  // The signal line's recursion starts at the first defined MACD value (row 25).
+  double average = macd[kMacdSlow - 1];
+  for (size_t i = kMacdSlow; i < n; ++i) {
+    average = EwmStep(average, macd[i], signal_alpha);
+    signal[i] = average;
+  }
+  const size_t first_signal = kMacdSlow + kMacdSignal - 2;
+  for (size_t i = first_signal; i < n; ++i) diff[i] = macd[i] - signal[i];
+  MarkValidFrom(table, IndicatorId::kMacd, kMacdSlow - 1);
+  MarkValidFrom(table, IndicatorId::kMacdSignal, first_signal);
+  MarkValidFrom(table, IndicatorId::kMacdDiff, first_signal);
 }
 
-void ComputeAdx(const PriceSeries& prices, IndicatorTable& table) {
+void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
+                std::vector<double>& dx_values, IndicatorTable& table) {
   const size_t n = prices.close.size();
   constexpr size_t kWindow = kAdxWindow;
   constexpr double kWindowSize = static_cast<double>(kWindow);
   constexpr size_t kFirstAdxRow = 2 * kWindow - 1;  // the mean of DX over rows 14..27
   if (n <= kWindow) return;
-  const DoubleOut adx = Doubles(table, IndicatorId::kAdx);
-  const DoubleOut positive_di = Doubles(table, IndicatorId::kAdxPos);
-  const DoubleOut negative_di = Doubles(table, IndicatorId::kAdxNeg);
+  double* __restrict adx = Values(table, IndicatorId::kAdx);
+  double* __restrict positive_di = Values(table, IndicatorId::kAdxPos);
+  double* __restrict negative_di = Values(table, IndicatorId::kAdxNeg);
+  true_range_sums.resize(n);
+  dx_values.resize(n);
 
+  // Pass 1, row by row: Wilder's smoothed sums, S_t = S_{t-1} - S_{t-1} / 14 + x_t, kept in
+  // the output columns until pass 2 turns them into +DI and -DI. The first sums (row 14) are
+  // plain sums of rows 1..14.
   double true_range_sum = 0.0;
   double positive_sum = 0.0;
   double negative_sum = 0.0;
-  double dx_sum = 0.0;
-  double average_dx = 0.0;
   for (size_t i = 1; i < n; ++i) {
     const double h = prices.high[i];
     const double l = prices.low[i];
@@ -282,76 +348,90 @@ void ComputeAdx(const PriceSeries& prices, IndicatorTable& table) {
     const double positive_dm = (up > down && up > 0.0) ? up : 0.0;
     const double negative_dm = (down > up && down > 0.0) ? down : 0.0;
     if (i <= kWindow) {
-      // The first smoothed sums (row 14) are plain sums of rows 1..14.
       true_range_sum += true_range;
       positive_sum += positive_dm;
       negative_sum += negative_dm;
-      if (i < kWindow) continue;
     } else {
       true_range_sum = true_range_sum - true_range_sum / kWindowSize + true_range;
       positive_sum = positive_sum - positive_sum / kWindowSize + positive_dm;
       negative_sum = negative_sum - negative_sum / kWindowSize + negative_dm;
     }
-    double pos = 0.0;
-    double neg = 0.0;
-    if (true_range_sum != 0.0) {
-      pos = 100.0 * (positive_sum / true_range_sum);
-      neg = 100.0 * (negative_sum / true_range_sum);
-    }
-    // ta leaves +DI and -DI unset at row 14 although ADX uses them there.
-    if (i > kWindow) {
-      positive_di.Set(i, pos);
-      negative_di.Set(i, neg);
-    }
-    const double di_sum = pos + neg;
-    const double dx = di_sum != 0.0 ? 100.0 * std::abs((pos - neg) / di_sum) : 0.0;
-    if (i <= kFirstAdxRow) {
-      dx_sum += dx;
-      if (i < kFirstAdxRow) continue;
-      average_dx = dx_sum / kWindowSize;
-    } else {
-      average_dx = (average_dx * (kWindowSize - 1.0) + dx) / kWindowSize;
-    }
-    adx.Set(i, average_dx);
+    true_range_sums[i] = true_range_sum;
+    positive_di[i] = positive_sum;
+    negative_di[i] = negative_sum;
   }
+  // Pass 2, vectorized: ±DI = 100 * DM14 / TR14 (0 where TR14 = 0) and DX.
+  for (size_t i = kWindow; i < n; ++i) {
+    const double range = true_range_sums[i];
+    const double pos = range != 0.0 ? 100.0 * (positive_di[i] / range) : 0.0;
+    const double neg = range != 0.0 ? 100.0 * (negative_di[i] / range) : 0.0;
+    positive_di[i] = pos;
+    negative_di[i] = neg;
+    const double di_sum = pos + neg;
+    dx_values[i] = di_sum != 0.0 ? 100.0 * std::abs((pos - neg) / di_sum) : 0.0;
+  }
+  // Pass 3, row by row: ADX, first the mean of DX over rows 14..27, then Wilder's average.
+  if (n <= kFirstAdxRow) {
+    MarkValidFrom(table, IndicatorId::kAdxPos, kWindow + 1);
+    MarkValidFrom(table, IndicatorId::kAdxNeg, kWindow + 1);
+    return;
+  }
+  double dx_sum = 0.0;
+  for (size_t i = kWindow; i <= kFirstAdxRow; ++i) dx_sum += dx_values[i];
+  double average_dx = dx_sum / kWindowSize;
+  adx[kFirstAdxRow] = average_dx;
+  for (size_t i = kFirstAdxRow + 1; i < n; ++i) {
+    average_dx = (average_dx * (kWindowSize - 1.0) + dx_values[i]) / kWindowSize;
+    adx[i] = average_dx;
+  }
+  // ta leaves +DI and -DI unset at row 14 although ADX uses them there.
+  MarkValidFrom(table, IndicatorId::kAdxPos, kWindow + 1);
+  MarkValidFrom(table, IndicatorId::kAdxNeg, kWindow + 1);
+  MarkValidFrom(table, IndicatorId::kAdx, kFirstAdxRow);
 }
 
-void ComputeRsi(std::span<const double> close, IndicatorTable& table) {
+void ComputeRsi(std::span<const double> close, std::vector<double>& gains,
+                std::vector<double>& losses, IndicatorTable& table) {
   const size_t n = close.size();
-  const double alpha = PandasAlpha(1.0 / static_cast<double>(kRsiWindow));
-  const DoubleOut rsi = Doubles(table, IndicatorId::kRsi);
+  if (n < kRsiWindow) return;
+  const EwmWeights alpha = MakeEwmWeights(PandasAlpha(1.0 / static_cast<double>(kRsiWindow)));
+  gains.resize(n);
+  losses.resize(n);
   double average_gain = 0.0;
   double average_loss = 0.0;
   for (size_t i = 1; i < n; ++i) {
     const double change = close[i] - close[i - 1];
-    const double gain = change > 0.0 ? change : 0.0;
-    const double loss = change < 0.0 ? -change : 0.0;
-    average_gain = EwmStep(average_gain, gain, alpha);
-    average_loss = EwmStep(average_loss, loss, alpha);
-    if (i + 1 < kRsiWindow) continue;
-    rsi.Set(i, average_loss == 0.0 ? 100.0
-                                   : 100.0 - 100.0 / (1.0 + average_gain / average_loss));
+    average_gain = EwmStep(average_gain, change > 0.0 ? change : 0.0, alpha);
+    average_loss = EwmStep(average_loss, change < 0.0 ? -change : 0.0, alpha);
+    gains[i] = average_gain;
+    losses[i] = average_loss;
   }
+  double* __restrict rsi = Values(table, IndicatorId::kRsi);
+  for (size_t i = kRsiWindow - 1; i < n; ++i) {
+    rsi[i] = losses[i] == 0.0 ? 100.0 : 100.0 - 100.0 / (1.0 + gains[i] / losses[i]);
+  }
+  MarkValidFrom(table, IndicatorId::kRsi, kRsiWindow - 1);
 }
 
-void ComputeStochastic(const PriceSeries& prices, IndicatorTable& table) {
+void ComputeStochastic(const PriceSeries& prices, std::vector<double>& lowest,
+                       std::vector<double>& highest, IndicatorTable& table) {
   const size_t n = prices.close.size();
-  const DoubleOut stoch = Doubles(table, IndicatorId::kStoch);
-  const DoubleOut signal = Doubles(table, IndicatorId::kStochSignal);
-  for (size_t i = kStochWindow - 1; i < n; ++i) {
-    double lowest = prices.low[i];
-    double highest = prices.high[i];
-    for (size_t k = i + 1 - kStochWindow; k < i; ++k) {
-      lowest = std::min(lowest, prices.low[k]);
-      highest = std::max(highest, prices.high[k]);
-    }
-    const double range = highest - lowest;
-    if (range != 0.0) stoch.Set(i, 100.0 * (prices.close[i] - lowest) / range);
-    if (i + 1 >= kStochWindow + kStochSmoothWindow - 1 && stoch.valid[i] && stoch.valid[i - 1] &&
-        stoch.valid[i - 2]) {
-      signal.Set(i, (stoch.value[i - 2] + stoch.value[i - 1] + stoch.value[i]) /
-                        static_cast<double>(kStochSmoothWindow));
-    }
+  constexpr size_t kWindow = kStochWindow;
+  if (n < kWindow) return;
+  RollingExtreme<kWindow>(prices.low, lowest, [](double a, double b) { return std::min(a, b); });
+  RollingExtreme<kWindow>(prices.high, highest, [](double a, double b) { return std::max(a, b); });
+  double* __restrict stoch = Values(table, IndicatorId::kStoch);
+  uint8_t* __restrict stoch_valid = Validity(table, IndicatorId::kStoch);
+  for (size_t i = kWindow - 1; i < n; ++i) {
+    const double range = highest[i] - lowest[i];
+    stoch[i] = 100.0 * (prices.close[i] - lowest[i]) / range;
+    stoch_valid[i] = range != 0.0;
+  }
+  double* __restrict signal = Values(table, IndicatorId::kStochSignal);
+  uint8_t* __restrict signal_valid = Validity(table, IndicatorId::kStochSignal);
+  for (size_t i = kWindow + kStochSmoothWindow - 2; i < n; ++i) {
+    signal[i] = (stoch[i - 2] + stoch[i - 1] + stoch[i]) / static_cast<double>(kStochSmoothWindow);
+    signal_valid[i] = stoch_valid[i] & stoch_valid[i - 1] & stoch_valid[i - 2];
   }
 }
 
@@ -359,40 +439,57 @@ void ComputeStochastic(const PriceSeries& prices, IndicatorTable& table) {
 template <typename Predicate>
 void ComputeSignal(IndicatorTable& table, IndicatorId id, IndicatorId a, IndicatorId b,
                    Predicate predicate) {
-  const IndicatorColumn& left = table.column(a);
-  const IndicatorColumn& right = table.column(b);
-  const FlagOut out = Flags(table, id);
-  for (size_t i = 0; i < table.num_rows(); ++i) {
-    if (left.valid[i] && right.valid[i]) out.Set(i, predicate(left.numbers[i], right.numbers[i]));
+  const double* __restrict left = Values(table, a);
+  const double* __restrict right = Values(table, b);
+  const uint8_t* __restrict left_valid = Validity(table, a);
+  const uint8_t* __restrict right_valid = Validity(table, b);
+  uint8_t* __restrict out = FlagValues(table, id);
+  uint8_t* __restrict valid = Validity(table, id);
+  const size_t n = table.num_rows();
+  for (size_t i = 0; i < n; ++i) {
+    // Branch-free so that it vectorizes; a NULL row's flag is 0.
+    valid[i] = left_valid[i] & right_valid[i];
+    out[i] = valid[i] & static_cast<uint8_t>(predicate(left[i], right[i]));
   }
 }
 
 void ComputeSignals(std::span<const double> close, IndicatorTable& table) {
   using Id = IndicatorId;
-  const IndicatorColumn& adx = table.column(Id::kAdx);
-  const IndicatorColumn& sma_long = table.column(Id::kSma200);
+  const size_t n = table.num_rows();
   auto threshold = [&](Id id, Id input, auto predicate) {
     ComputeSignal(table, id, input, input, [&](double x, double) { return predicate(x); });
   };
   threshold(Id::kSolidTrend, Id::kAdx, [](double x) { return x > kSolidTrendAdx; });
   ComputeSignal(table, Id::kGoldenCross, Id::kSma50, Id::kSma200,
                 [](double fast, double slow) { return fast > slow; });
-  const FlagOut price_over = Flags(table, Id::kPriceOver200);
-  for (size_t i = 0; i < table.num_rows(); ++i) {
-    if (sma_long.valid[i]) price_over.Set(i, close[i] > sma_long.numbers[i]);
+  const double* __restrict sma_long = Values(table, Id::kSma200);
+  const uint8_t* __restrict sma_long_valid = Validity(table, Id::kSma200);
+  uint8_t* __restrict price_over = FlagValues(table, Id::kPriceOver200);
+  uint8_t* __restrict price_over_valid = Validity(table, Id::kPriceOver200);
+  for (size_t i = 0; i < n; ++i) {
+    price_over_valid[i] = sma_long_valid[i];
+    price_over[i] = sma_long_valid[i] & static_cast<uint8_t>(close[i] > sma_long[i]);
   }
   threshold(Id::kMacdUp, Id::kMacdDiff, [](double x) { return x > 0.0; });
   threshold(Id::kRsiOver, Id::kRsi, [](double x) { return x > kRsiOverbought; });
   threshold(Id::kRsiUnder, Id::kRsi, [](double x) { return x < kRsiOversold; });
-  const IndicatorColumn& positive_di = table.column(Id::kAdxPos);
-  const IndicatorColumn& negative_di = table.column(Id::kAdxNeg);
-  const FlagOut buy = Flags(table, Id::kAdxBuy);
-  const FlagOut sell = Flags(table, Id::kAdxSell);
-  for (size_t i = 0; i < table.num_rows(); ++i) {
-    if (!adx.valid[i] || !positive_di.valid[i] || !negative_di.valid[i]) continue;
-    const bool trending = adx.numbers[i] > kAdxSignalMinimum;
-    buy.Set(i, trending && positive_di.numbers[i] > negative_di.numbers[i]);
-    sell.Set(i, trending && negative_di.numbers[i] > positive_di.numbers[i]);
+  const double* __restrict adx = Values(table, Id::kAdx);
+  const double* __restrict positive_di = Values(table, Id::kAdxPos);
+  const double* __restrict negative_di = Values(table, Id::kAdxNeg);
+  const uint8_t* __restrict adx_valid = Validity(table, Id::kAdx);
+  const uint8_t* __restrict positive_valid = Validity(table, Id::kAdxPos);
+  const uint8_t* __restrict negative_valid = Validity(table, Id::kAdxNeg);
+  uint8_t* __restrict buy = FlagValues(table, Id::kAdxBuy);
+  uint8_t* __restrict sell = FlagValues(table, Id::kAdxSell);
+  uint8_t* __restrict buy_valid = Validity(table, Id::kAdxBuy);
+  uint8_t* __restrict sell_valid = Validity(table, Id::kAdxSell);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t valid = adx_valid[i] & positive_valid[i] & negative_valid[i];
+    const uint8_t trending = valid & static_cast<uint8_t>(adx[i] > kAdxSignalMinimum);
+    buy_valid[i] = valid;
+    sell_valid[i] = valid;
+    buy[i] = trending & static_cast<uint8_t>(positive_di[i] > negative_di[i]);
+    sell[i] = trending & static_cast<uint8_t>(negative_di[i] > positive_di[i]);
   }
   threshold(Id::kStochOver, Id::kStoch, [](double x) { return x > kStochOverbought; });
   threshold(Id::kStochUnder, Id::kStoch, [](double x) { return x < kStochOversold; });
@@ -400,36 +497,73 @@ void ComputeSignals(std::span<const double> close, IndicatorTable& table) {
 
 }  // namespace
 
+// Runs the kernels with the table's scratch memory (a friend of IndicatorTable).
+class IndicatorKernels {
+ public:
+  // Compiled twice, for AVX2 and for baseline x86-64, and picked at load time: the vector
+  // loops run twice as wide where the CPU allows. The results are the same bits on both,
+  // since the library is built without floating-point contraction (no FMA).
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+  __attribute__((target_clones("avx2", "default")))
+#endif
+  static void
+  Run(const PriceSeries& prices, IndicatorTable& table) {
+    const size_t n = prices.close.size();
+    auto& scratch = table.scratch_;
+    std::vector<uint32_t>& same_run = table.same_close_run_;
+    same_run.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      same_run[i] = i > 0 && prices.close[i] == prices.close[i - 1] ? same_run[i - 1] + 1 : 1;
+    }
+    PrefixSums(prices.close, scratch[0], scratch[1]);
+    RollingMean(prices.close, scratch[0], scratch[1], same_run, kBollingerWindow,
+                IndicatorId::kBbBbm, table);
+    RollingMean(prices.close, scratch[0], scratch[1], same_run, kSmaLongWindow,
+                IndicatorId::kSma200, table);
+    RollingMean(prices.close, scratch[0], scratch[1], same_run, kSmaShortWindow,
+                IndicatorId::kSma50, table);
+    ComputeBollinger(prices.close, same_run, scratch[2], table);
+    ComputeMfi(prices, scratch[0], scratch[1], scratch[2], scratch[3], table);
+    ComputeAdi(prices, table);
+    ComputeMacd(prices.close, table);
+    ComputeAdx(prices, scratch[0], scratch[1], table);
+    ComputeRsi(prices.close, scratch[0], scratch[1], table);
+    ComputeStochastic(prices, scratch[0], scratch[1], table);
+    ComputeSignals(prices.close, table);
+  }
+};
+
 const std::array<IndicatorSpec, kIndicatorCount>& IndicatorSpecs() { return kSpecs; }
 
-IndicatorTable::IndicatorTable(size_t num_rows) : num_rows_(num_rows) {
-  for (size_t i = 0; i < kIndicatorCount; ++i) {
-    IndicatorColumn& column = columns_[i];
-    column.spec = &kSpecs[i];
-    if (kSpecs[i].type == IndicatorType::kDouble) {
-      column.numbers.assign(num_rows, 0.0);
+IndicatorTable::IndicatorTable(size_t num_rows) {
+  for (size_t i = 0; i < kIndicatorCount; ++i) columns_[i].spec = &kSpecs[i];
+  Reset(num_rows);
+}
+
+void IndicatorTable::Reset(size_t num_rows) {
+  num_rows_ = num_rows;
+  for (IndicatorColumn& column : columns_) {
+    // Only validity needs clearing: a NULL row's value is never read, and the kernels write
+    // every defined one.
+    if (column.spec->type == IndicatorType::kDouble) {
+      column.numbers.resize(num_rows);
     } else {
-      column.flags.assign(num_rows, 0);
+      column.flags.resize(num_rows);
     }
     column.valid.assign(num_rows, 0);
   }
 }
 
-IndicatorTable ComputeIndicators(const PriceSeries& prices) {
+void ComputeIndicators(const PriceSeries& prices, IndicatorTable& table) {
   const size_t n = prices.close.size();
   assert(prices.high.size() == n && prices.low.size() == n && prices.volume.size() == n);
-  IndicatorTable table(n);
-  std::vector<double> money_flow;
-  ComputeBollinger(prices.close, table);
-  ComputeMfi(prices, table, money_flow);
-  ComputeAdi(prices, table);
-  RollingMean(prices.close, kSmaLongWindow, Doubles(table, IndicatorId::kSma200));
-  RollingMean(prices.close, kSmaShortWindow, Doubles(table, IndicatorId::kSma50));
-  ComputeMacd(prices.close, table);
-  ComputeAdx(prices, table);
-  ComputeRsi(prices.close, table);
-  ComputeStochastic(prices, table);
-  ComputeSignals(prices.close, table);
+  table.Reset(n);
+  IndicatorKernels::Run(prices, table);
+}
+
+IndicatorTable ComputeIndicators(const PriceSeries& prices) {
+  IndicatorTable table;
+  ComputeIndicators(prices, table);
   return table;
 }
 

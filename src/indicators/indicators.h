@@ -90,28 +90,39 @@ struct IndicatorColumn {
   bool IsValid(size_t row) const { return valid[row] != 0; }
 };
 
-/// The 30 columns for one price series.
+/// The 30 columns for one price series. Reusing one table for many series (see the second
+/// ComputeIndicators overload) keeps its memory, which matters when a worker processes
+/// thousands of tickers.
 class IndicatorTable {
  public:
   /// Columns sized for `num_rows` rows, every value NULL.
-  explicit IndicatorTable(size_t num_rows);
+  explicit IndicatorTable(size_t num_rows = 0);
+
+  /// Resizes every column to `num_rows` rows, all NULL, keeping the allocated memory.
+  void Reset(size_t num_rows);
 
   size_t num_rows() const { return num_rows_; }
-  const IndicatorColumn& column(IndicatorId id) const {
-    return columns_[static_cast<size_t>(id)];
-  }
+  const IndicatorColumn& column(IndicatorId id) const { return columns_[static_cast<size_t>(id)]; }
   IndicatorColumn& column(IndicatorId id) { return columns_[static_cast<size_t>(id)]; }
   /// Columns in file order.
   const std::array<IndicatorColumn, kIndicatorCount>& columns() const { return columns_; }
 
  private:
-  size_t num_rows_;
+  friend class IndicatorKernels;
+
+  size_t num_rows_ = 0;
   std::array<IndicatorColumn, kIndicatorCount> columns_;
+  // Intermediate series (prefix sums, money flows, window extremes), kept between calls.
+  std::array<std::vector<double>, 4> scratch_;
+  std::vector<uint32_t> same_close_run_;
 };
 
 /// Computes every indicator column for `prices`. Never fails: rows where a value is undefined
 /// (warm-up, a zero-width band or range) are NULL, and short inputs (0 rows, 27 rows) give
 /// whatever is defined. Spans of different lengths are a programming error.
 IndicatorTable ComputeIndicators(const PriceSeries& prices);
+
+/// The same, into `table`, reusing its memory.
+void ComputeIndicators(const PriceSeries& prices, IndicatorTable& table);
 
 }  // namespace tickerflow::indicators

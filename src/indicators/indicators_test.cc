@@ -143,13 +143,12 @@ TEST(IndicatorsTest, SpecsAreInFileOrder) {
     EXPECT_EQ(static_cast<size_t>(specs[i].id), i);
     names.emplace_back(specs[i].name);
   }
-  EXPECT_THAT(names,
-              testing::ElementsAre(
-                  "bb_bbm", "bb_bbh", "bb_bbl", "bb_bbhi", "bb_bbli", "bb_bbw", "bb_bbp", "mfi",
-                  "adi", "sma_200", "sma_50", "macd", "macd_diff", "macd_signal", "adx",
-                  "adx_neg", "adx_pos", "rsi", "stoch", "stoch_signal", "solid_trend",
-                  "golden_cross", "price_over_200", "macd_up", "rsi_over", "rsi_under",
-                  "adx_buy", "adx_sell", "stoch_over", "stoch_under"));
+  EXPECT_THAT(names, testing::ElementsAre(
+                         "bb_bbm", "bb_bbh", "bb_bbl", "bb_bbhi", "bb_bbli", "bb_bbw", "bb_bbp",
+                         "mfi", "adi", "sma_200", "sma_50", "macd", "macd_diff", "macd_signal",
+                         "adx", "adx_neg", "adx_pos", "rsi", "stoch", "stoch_signal", "solid_trend",
+                         "golden_cross", "price_over_200", "macd_up", "rsi_over", "rsi_under",
+                         "adx_buy", "adx_sell", "stoch_over", "stoch_under"));
 }
 
 // First defined row of every double column (docs/indicators.md), on data with no flat stretch.
@@ -161,11 +160,11 @@ TEST(IndicatorsTest, FirstDefinedRows) {
   const std::vector<double> volume = input.Numbers("volume");
   const IndicatorTable table = ComputeIndicators({high, low, close, volume});
   const std::map<std::string, size_t> first_rows = {
-      {"bb_bbm", 19}, {"bb_bbh", 19},  {"bb_bbl", 19},      {"bb_bbw", 19},
-      {"bb_bbp", 19}, {"mfi", 13},     {"adi", 0},          {"sma_50", 49},
-      {"sma_200", 199}, {"macd", 25},  {"macd_signal", 33}, {"macd_diff", 33},
-      {"adx", 27},    {"adx_pos", 15}, {"adx_neg", 15},     {"rsi", 13},
-      {"stoch", 13},  {"stoch_signal", 15}};
+      {"bb_bbm", 19},   {"bb_bbh", 19},      {"bb_bbl", 19},      {"bb_bbw", 19},
+      {"bb_bbp", 19},   {"mfi", 13},         {"adi", 0},          {"sma_50", 49},
+      {"sma_200", 199}, {"macd", 25},        {"macd_signal", 33}, {"macd_diff", 33},
+      {"adx", 27},      {"adx_pos", 15},     {"adx_neg", 15},     {"rsi", 13},
+      {"stoch", 13},    {"stoch_signal", 15}};
   for (const IndicatorColumn& column : table.columns()) {
     const auto it = first_rows.find(std::string(column.spec->name));
     if (it == first_rows.end()) continue;
