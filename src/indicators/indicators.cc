@@ -137,7 +137,10 @@ void RollingMean(std::span<const double> x, const std::vector<double>& hi,
   const double size = static_cast<double>(window);
   for (size_t i = window - 1; i < n; ++i) {
     const double sum = (hi[i + 1] - hi[i + 1 - window]) + (lo[i + 1] - lo[i + 1 - window]);
-    out[i] = same_run[i] >= window ? x[i] : sum / size;
+    // Both sides computed first: a select of two values vectorizes, a branch does not.
+    const double value = x[i];
+    const double mean = sum / size;
+    out[i] = same_run[i] >= window ? value : mean;
   }
   MarkValidFrom(table, id, window - 1);
 }
@@ -148,11 +151,12 @@ void RollingMean(std::span<const double> x, const std::vector<double>& hi,
 // their start (prefix) and to their end (suffix); a window spans at most two blocks, so its
 // extreme is pick(suffix of its first row, prefix of its last row).
 template <size_t kWindow, typename Pick>
-void RollingExtreme(std::span<const double> x, std::vector<double>& out, Pick pick) {
+void RollingExtreme(std::span<const double> x, std::vector<double>& suffix,
+                    std::vector<double>& out, Pick pick) {
   const size_t n = x.size();
   out.resize(n);
   if (n < kWindow) return;
-  std::vector<double> suffix(n);
+  suffix.resize(n);
   for (size_t block = 0; block < n; block += kWindow) {
     const size_t end = std::min(n, block + kWindow);
     suffix[end - 1] = x[end - 1];
@@ -213,8 +217,8 @@ void ComputeBollinger(std::span<const double> close, std::span<const uint32_t> s
   uint8_t* __restrict below = FlagValues(table, IndicatorId::kBbBbli);
   for (size_t i = kWindow - 1; i < n; ++i) {
     // A window of one repeated value has a deviation of exactly 0 (pandas does the same).
-    const double deviation =
-        same_run[i] >= kWindow ? 0.0 : std::sqrt(squares[i] / static_cast<double>(kWindow));
+    const double root = std::sqrt(squares[i] / static_cast<double>(kWindow));
+    const double deviation = same_run[i] >= kWindow ? 0.0 : root;
     const double upper = mean[i] + kBollingerDeviations * deviation;
     const double lower = mean[i] - kBollingerDeviations * deviation;
     high[i] = upper;
@@ -265,7 +269,8 @@ void ComputeMfi(const PriceSeries& prices, std::vector<double>& inflow,
   for (size_t i = kWindow - 1; i < n; ++i) {
     // P / 0 is inf in ta and 100 - 100 / inf = 100; 0 / 0 is undefined.
     const bool no_outflow = negative[i] == 0.0;
-    mfi[i] = no_outflow ? 100.0 : 100.0 - 100.0 / (1.0 + positive[i] / negative[i]);
+    const double value = 100.0 - 100.0 / (1.0 + positive[i] / negative[i]);
+    mfi[i] = no_outflow ? 100.0 : value;
     valid[i] = !no_outflow || positive[i] > 0.0;
   }
 }
@@ -290,28 +295,46 @@ void ComputeAdi(const PriceSeries& prices, IndicatorTable& table) {
   MarkValidFrom(table, IndicatorId::kAdi, 0);
 }
 
-void ComputeMacd(std::span<const double> close, IndicatorTable& table) {
+// MACD and RSI's averages are exponential recursions, each a chain of dependent multiply-adds;
+// they share one pass over the rows so that the five chains overlap instead of following one
+// another. RSI's final division is vectorized afterwards in ComputeRsi.
+void ComputeExponentialAverages(std::span<const double> close, std::vector<double>& gains,
+                                std::vector<double>& losses, IndicatorTable& table) {
   const size_t n = close.size();
-  if (n < kMacdSlow) return;
+  gains.resize(n);
+  losses.resize(n);
+  if (n == 0) return;
   const EwmWeights fast_alpha = MakeEwmWeights(SpanAlpha(kMacdFast));
   const EwmWeights slow_alpha = MakeEwmWeights(SpanAlpha(kMacdSlow));
   const EwmWeights signal_alpha = MakeEwmWeights(SpanAlpha(kMacdSignal));
+  const EwmWeights rsi_alpha = MakeEwmWeights(PandasAlpha(1.0 / static_cast<double>(kRsiWindow)));
   double* __restrict macd = Values(table, IndicatorId::kMacd);
   double* __restrict signal = Values(table, IndicatorId::kMacdSignal);
   double* __restrict diff = Values(table, IndicatorId::kMacdDiff);
   double fast = close[0];
   double slow = close[0];
+  double signal_average = 0.0;
+  // RSI's gains and losses are 0 at row 0 (ta's diff() is NaN there, replaced by 0).
+  double average_gain = 0.0;
+  double average_loss = 0.0;
+  gains[0] = 0.0;
+  losses[0] = 0.0;
   for (size_t i = 1; i < n; ++i) {
     fast = EwmStep(fast, close[i], fast_alpha);
     slow = EwmStep(slow, close[i], slow_alpha);
-    macd[i] = fast - slow;
+    const double value = fast - slow;
+    macd[i] = value;
+    // The signal line's recursion starts at the first defined MACD value (row 25).
+    if (i + 1 == kMacdSlow) signal_average = value;
+    if (i + 1 > kMacdSlow) signal_average = EwmStep(signal_average, value, signal_alpha);
+    signal[i] = signal_average;
+    const double change = close[i] - close[i - 1];
+    average_gain = EwmStep(average_gain, change > 0.0 ? change : 0.0, rsi_alpha);
+    average_loss = EwmStep(average_loss, change < 0.0 ? -change : 0.0, rsi_alpha);
+    gains[i] = average_gain;
+    losses[i] = average_loss;
   }
-  // The signal line's recursion starts at the first defined MACD value (row 25).
-  double average = macd[kMacdSlow - 1];
-  for (size_t i = kMacdSlow; i < n; ++i) {
-    average = EwmStep(average, macd[i], signal_alpha);
-    signal[i] = average;
-  }
+  if (n < kMacdSlow) return;
   const size_t first_signal = kMacdSlow + kMacdSignal - 2;
   for (size_t i = first_signal; i < n; ++i) diff[i] = macd[i] - signal[i];
   MarkValidFrom(table, IndicatorId::kMacd, kMacdSlow - 1);
@@ -324,6 +347,9 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
   const size_t n = prices.close.size();
   constexpr size_t kWindow = kAdxWindow;
   constexpr double kWindowSize = static_cast<double>(kWindow);
+  // ta divides by 14 in the recursions; multiplying by 1/14 differs by at most an ulp a step
+  // and takes the division's latency off the loop-carried chain, which bounds this kernel.
+  constexpr double kInverseWindow = 1.0 / kWindowSize;
   constexpr size_t kFirstAdxRow = 2 * kWindow - 1;  // the mean of DX over rows 14..27
   if (n <= kWindow) return;
   double* __restrict adx = Values(table, IndicatorId::kAdx);
@@ -345,16 +371,17 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
     const double true_range = std::max(h, previous_close) - std::min(l, previous_close);
     const double up = h - prices.high[i - 1];
     const double down = prices.low[i - 1] - l;
-    const double positive_dm = (up > down && up > 0.0) ? up : 0.0;
-    const double negative_dm = (down > up && down > 0.0) ? down : 0.0;
+    // `&` rather than `&&`: which move is larger is a coin toss, so no branch to mispredict.
+    const double positive_dm = ((up > down) & (up > 0.0)) ? up : 0.0;
+    const double negative_dm = ((down > up) & (down > 0.0)) ? down : 0.0;
     if (i <= kWindow) {
       true_range_sum += true_range;
       positive_sum += positive_dm;
       negative_sum += negative_dm;
     } else {
-      true_range_sum = true_range_sum - true_range_sum / kWindowSize + true_range;
-      positive_sum = positive_sum - positive_sum / kWindowSize + positive_dm;
-      negative_sum = negative_sum - negative_sum / kWindowSize + negative_dm;
+      true_range_sum = true_range_sum - true_range_sum * kInverseWindow + true_range;
+      positive_sum = positive_sum - positive_sum * kInverseWindow + positive_dm;
+      negative_sum = negative_sum - negative_sum * kInverseWindow + negative_dm;
     }
     true_range_sums[i] = true_range_sum;
     positive_di[i] = positive_sum;
@@ -381,7 +408,7 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
   double average_dx = dx_sum / kWindowSize;
   adx[kFirstAdxRow] = average_dx;
   for (size_t i = kFirstAdxRow + 1; i < n; ++i) {
-    average_dx = (average_dx * (kWindowSize - 1.0) + dx_values[i]) / kWindowSize;
+    average_dx = (average_dx * (kWindowSize - 1.0) + dx_values[i]) * kInverseWindow;
     adx[i] = average_dx;
   }
   // ta leaves +DI and -DI unset at row 14 although ADX uses them there.
@@ -390,36 +417,28 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
   MarkValidFrom(table, IndicatorId::kAdx, kFirstAdxRow);
 }
 
-void ComputeRsi(std::span<const double> close, std::vector<double>& gains,
-                std::vector<double>& losses, IndicatorTable& table) {
-  const size_t n = close.size();
+void ComputeRsi(const std::vector<double>& gains, const std::vector<double>& losses,
+                IndicatorTable& table) {
+  const size_t n = gains.size();
   if (n < kRsiWindow) return;
-  const EwmWeights alpha = MakeEwmWeights(PandasAlpha(1.0 / static_cast<double>(kRsiWindow)));
-  gains.resize(n);
-  losses.resize(n);
-  double average_gain = 0.0;
-  double average_loss = 0.0;
-  for (size_t i = 1; i < n; ++i) {
-    const double change = close[i] - close[i - 1];
-    average_gain = EwmStep(average_gain, change > 0.0 ? change : 0.0, alpha);
-    average_loss = EwmStep(average_loss, change < 0.0 ? -change : 0.0, alpha);
-    gains[i] = average_gain;
-    losses[i] = average_loss;
-  }
   double* __restrict rsi = Values(table, IndicatorId::kRsi);
   for (size_t i = kRsiWindow - 1; i < n; ++i) {
-    rsi[i] = losses[i] == 0.0 ? 100.0 : 100.0 - 100.0 / (1.0 + gains[i] / losses[i]);
+    const double value = 100.0 - 100.0 / (1.0 + gains[i] / losses[i]);
+    rsi[i] = losses[i] == 0.0 ? 100.0 : value;
   }
   MarkValidFrom(table, IndicatorId::kRsi, kRsiWindow - 1);
 }
 
 void ComputeStochastic(const PriceSeries& prices, std::vector<double>& lowest,
-                       std::vector<double>& highest, IndicatorTable& table) {
+                       std::vector<double>& highest, std::vector<double>& suffix,
+                       IndicatorTable& table) {
   const size_t n = prices.close.size();
   constexpr size_t kWindow = kStochWindow;
   if (n < kWindow) return;
-  RollingExtreme<kWindow>(prices.low, lowest, [](double a, double b) { return std::min(a, b); });
-  RollingExtreme<kWindow>(prices.high, highest, [](double a, double b) { return std::max(a, b); });
+  RollingExtreme<kWindow>(prices.low, suffix, lowest,
+                          [](double a, double b) { return std::min(a, b); });
+  RollingExtreme<kWindow>(prices.high, suffix, highest,
+                          [](double a, double b) { return std::max(a, b); });
   double* __restrict stoch = Values(table, IndicatorId::kStoch);
   uint8_t* __restrict stoch_valid = Validity(table, IndicatorId::kStoch);
   for (size_t i = kWindow - 1; i < n; ++i) {
@@ -435,22 +454,25 @@ void ComputeStochastic(const PriceSeries& prices, std::vector<double>& lowest,
   }
 }
 
-// A signal is NULL while any value it compares is NULL.
+// A signal is NULL while any value it compares is NULL. The arrays are parameters so that
+// `__restrict` holds and the loop vectorizes (flags and validity are bytes, which may alias
+// anything otherwise).
+template <typename Predicate>
+void SignalLoop(size_t n, const double* __restrict left, const double* __restrict right,
+                const uint8_t* __restrict left_valid, const uint8_t* __restrict right_valid,
+                uint8_t* __restrict out, uint8_t* __restrict valid, Predicate predicate) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t defined = left_valid[i] & right_valid[i];
+    valid[i] = defined;
+    out[i] = defined & static_cast<uint8_t>(predicate(left[i], right[i]));
+  }
+}
+
 template <typename Predicate>
 void ComputeSignal(IndicatorTable& table, IndicatorId id, IndicatorId a, IndicatorId b,
                    Predicate predicate) {
-  const double* __restrict left = Values(table, a);
-  const double* __restrict right = Values(table, b);
-  const uint8_t* __restrict left_valid = Validity(table, a);
-  const uint8_t* __restrict right_valid = Validity(table, b);
-  uint8_t* __restrict out = FlagValues(table, id);
-  uint8_t* __restrict valid = Validity(table, id);
-  const size_t n = table.num_rows();
-  for (size_t i = 0; i < n; ++i) {
-    // Branch-free so that it vectorizes; a NULL row's flag is 0.
-    valid[i] = left_valid[i] & right_valid[i];
-    out[i] = valid[i] & static_cast<uint8_t>(predicate(left[i], right[i]));
-  }
+  SignalLoop(table.num_rows(), Values(table, a), Values(table, b), Validity(table, a),
+             Validity(table, b), FlagValues(table, id), Validity(table, id), predicate);
 }
 
 void ComputeSignals(std::span<const double> close, IndicatorTable& table) {
@@ -525,10 +547,10 @@ class IndicatorKernels {
     ComputeBollinger(prices.close, same_run, scratch[2], table);
     ComputeMfi(prices, scratch[0], scratch[1], scratch[2], scratch[3], table);
     ComputeAdi(prices, table);
-    ComputeMacd(prices.close, table);
+    ComputeExponentialAverages(prices.close, scratch[2], scratch[3], table);
     ComputeAdx(prices, scratch[0], scratch[1], table);
-    ComputeRsi(prices.close, scratch[0], scratch[1], table);
-    ComputeStochastic(prices, scratch[0], scratch[1], table);
+    ComputeRsi(scratch[2], scratch[3], table);
+    ComputeStochastic(prices, scratch[0], scratch[1], scratch[2], table);
     ComputeSignals(prices.close, table);
   }
 };
