@@ -35,7 +35,7 @@ Bars MakeBars(size_t rows) {
   return bars;
 }
 
-void BM_ComputeIndicators(benchmark::State& state) {
+void BM_ComputeIndicators(benchmark::State& state) {  // NOLINT(readability-identifier-naming)
   const Bars bars = MakeBars(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
     IndicatorTable table = ComputeIndicators({bars.high, bars.low, bars.close, bars.volume});
@@ -46,7 +46,8 @@ void BM_ComputeIndicators(benchmark::State& state) {
 BENCHMARK(BM_ComputeIndicators)->Arg(250)->Arg(5000)->Arg(20000)->Unit(benchmark::kMicrosecond);
 
 // The pipeline's way: one table per worker, reused for every ticker, so no allocation.
-void BM_ComputeIndicatorsReusingTable(benchmark::State& state) {
+void BM_ComputeIndicatorsReusingTable(  // NOLINT(readability-identifier-naming)
+    benchmark::State& state) {
   const Bars bars = MakeBars(static_cast<size_t>(state.range(0)));
   IndicatorTable table;
   for (auto _ : state) {

@@ -46,6 +46,7 @@ class Date {
   constexpr Date operator+(int32_t days) const { return Date(days_ + days); }
   constexpr Date operator-(int32_t days) const { return Date(days_ - days); }
   constexpr int32_t operator-(Date other) const { return days_ - other.days_; }
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   constexpr auto operator<=>(const Date&) const = default;
 
  private:

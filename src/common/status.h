@@ -92,7 +92,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   // Implicit on purpose, so that `return value;` and `return status;` both read naturally.
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "a Result cannot hold an OK status");
   }
@@ -130,17 +130,21 @@ class [[nodiscard]] Result {
 #define TF_INTERNAL_CONCAT(a, b) TF_INTERNAL_CONCAT_INNER(a, b)
 
 /// Returns the Status of `expr` from the enclosing function when it is an error.
-#define TF_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::tickerflow::Status tf_status_ = (expr);    \
-    if (!tf_status_.ok()) return tf_status_;     \
+#define TF_RETURN_IF_ERROR(expr)              \
+  do {                                        \
+    ::tickerflow::Status tf_status_ = (expr); \
+    if (!tf_status_.ok()) return tf_status_;  \
   } while (false)
 
 /// Evaluates `rexpr` (a Result<T>); on error returns its Status, else moves the value into
 /// `lhs` (a declaration such as `Date d` or an existing variable).
 #define TF_ASSIGN_OR_RETURN(lhs, rexpr) \
   TF_INTERNAL_ASSIGN_OR_RETURN(TF_INTERNAL_CONCAT(tf_result_, __LINE__), lhs, rexpr)
+// `result` is a fresh identifier and `lhs` may be a declaration, so neither can be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TF_INTERNAL_ASSIGN_OR_RETURN(result, lhs, rexpr) \
   auto result = (rexpr);                                 \
   if (!result.ok()) return result.status();              \
   lhs = std::move(result).value()
+// NOLINTEND(bugprone-macro-parentheses)

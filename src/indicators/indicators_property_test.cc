@@ -6,8 +6,9 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <vector>
 
 #include "indicators/indicators.h"
@@ -74,7 +75,7 @@ bool SameRow(const IndicatorTable& a, const IndicatorTable& b, size_t row) {
     if (!x.valid[row]) continue;
     if (x.spec->type == IndicatorType::kBoolean) {
       if (x.flags[row] != y.flags[row]) return false;
-    } else if (std::memcmp(&x.numbers[row], &y.numbers[row], sizeof(double)) != 0) {
+    } else if (std::bit_cast<uint64_t>(x.numbers[row]) != std::bit_cast<uint64_t>(y.numbers[row])) {
       return false;
     }
   }
