@@ -295,15 +295,33 @@ void ComputeAdi(const PriceSeries& prices, IndicatorTable& table) {
   MarkValidFrom(table, IndicatorId::kAdi, 0);
 }
 
-// MACD and RSI's averages are exponential recursions, each a chain of dependent multiply-adds;
-// they share one pass over the rows so that the five chains overlap instead of following one
-// another. RSI's final division is vectorized afterwards in ComputeRsi.
-void ComputeExponentialAverages(std::span<const double> close, std::vector<double>& gains,
-                                std::vector<double>& losses, IndicatorTable& table) {
+// ADX's smoothing factor. ta divides by 14 in its recursions; multiplying by 1/14 differs by
+// at most an ulp a step and takes the division's latency off the loop-carried chains.
+constexpr double kAdxWindowSize = static_cast<double>(kAdxWindow);
+constexpr double kAdxInverseWindow = 1.0 / kAdxWindowSize;
+
+// The recursive averages of MACD, RSI and ADX are each a chain of dependent multiply-adds;
+// they share one pass over the rows so that the eight chains overlap instead of following one
+// another. What follows from them without recursion (RSI itself, ±DI, DX) is vectorized
+// afterwards in ComputeRsi and ComputeAdx.
+//
+// ADX's Wilder sums, S_t = S_{t-1} - S_{t-1} / 14 + x_t, go to `true_range_sums` and to the
+// +DI and -DI columns, which ComputeAdx turns into ±DI; the first sums (row 14) are plain sums
+// of rows 1..14.
+void ComputeRecursions(const PriceSeries& prices, std::vector<double>& gains,
+                       std::vector<double>& losses, std::vector<double>& true_range_sums,
+                       IndicatorTable& table) {
+  std::span<const double> close = prices.close;
   const size_t n = close.size();
   gains.resize(n);
   losses.resize(n);
+  true_range_sums.resize(n);
   if (n == 0) return;
+  double* __restrict positive_sums = Values(table, IndicatorId::kAdxPos);
+  double* __restrict negative_sums = Values(table, IndicatorId::kAdxNeg);
+  double true_range_sum = 0.0;
+  double positive_sum = 0.0;
+  double negative_sum = 0.0;
   const EwmWeights fast_alpha = MakeEwmWeights(SpanAlpha(kMacdFast));
   const EwmWeights slow_alpha = MakeEwmWeights(SpanAlpha(kMacdSlow));
   const EwmWeights signal_alpha = MakeEwmWeights(SpanAlpha(kMacdSignal));
@@ -333,6 +351,28 @@ void ComputeExponentialAverages(std::span<const double> close, std::vector<doubl
     average_loss = EwmStep(average_loss, change < 0.0 ? -change : 0.0, rsi_alpha);
     gains[i] = average_gain;
     losses[i] = average_loss;
+
+    const double h = prices.high[i];
+    const double l = prices.low[i];
+    const double previous_close = close[i - 1];
+    const double true_range = std::max(h, previous_close) - std::min(l, previous_close);
+    const double up = h - prices.high[i - 1];
+    const double down = prices.low[i - 1] - l;
+    // `&` rather than `&&`: which move is larger is a coin toss, so no branch to mispredict.
+    const double positive_dm = ((up > down) & (up > 0.0)) ? up : 0.0;
+    const double negative_dm = ((down > up) & (down > 0.0)) ? down : 0.0;
+    if (i <= kAdxWindow) {
+      true_range_sum += true_range;
+      positive_sum += positive_dm;
+      negative_sum += negative_dm;
+    } else {
+      true_range_sum = true_range_sum - true_range_sum * kAdxInverseWindow + true_range;
+      positive_sum = positive_sum - positive_sum * kAdxInverseWindow + positive_dm;
+      negative_sum = negative_sum - negative_sum * kAdxInverseWindow + negative_dm;
+    }
+    true_range_sums[i] = true_range_sum;
+    positive_sums[i] = positive_sum;
+    negative_sums[i] = negative_sum;
   }
   if (n < kMacdSlow) return;
   const size_t first_signal = kMacdSlow + kMacdSignal - 2;
@@ -342,52 +382,17 @@ void ComputeExponentialAverages(std::span<const double> close, std::vector<doubl
   MarkValidFrom(table, IndicatorId::kMacdDiff, first_signal);
 }
 
-void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
-                std::vector<double>& dx_values, IndicatorTable& table) {
-  const size_t n = prices.close.size();
+void ComputeAdx(const std::vector<double>& true_range_sums, std::vector<double>& dx_values,
+                IndicatorTable& table) {
+  const size_t n = true_range_sums.size();
   constexpr size_t kWindow = kAdxWindow;
-  constexpr double kWindowSize = static_cast<double>(kWindow);
-  // ta divides by 14 in the recursions; multiplying by 1/14 differs by at most an ulp a step
-  // and takes the division's latency off the loop-carried chain, which bounds this kernel.
-  constexpr double kInverseWindow = 1.0 / kWindowSize;
   constexpr size_t kFirstAdxRow = 2 * kWindow - 1;  // the mean of DX over rows 14..27
   if (n <= kWindow) return;
   double* __restrict adx = Values(table, IndicatorId::kAdx);
   double* __restrict positive_di = Values(table, IndicatorId::kAdxPos);
   double* __restrict negative_di = Values(table, IndicatorId::kAdxNeg);
-  true_range_sums.resize(n);
   dx_values.resize(n);
-
-  // Pass 1, row by row: Wilder's smoothed sums, S_t = S_{t-1} - S_{t-1} / 14 + x_t, kept in
-  // the output columns until pass 2 turns them into +DI and -DI. The first sums (row 14) are
-  // plain sums of rows 1..14.
-  double true_range_sum = 0.0;
-  double positive_sum = 0.0;
-  double negative_sum = 0.0;
-  for (size_t i = 1; i < n; ++i) {
-    const double h = prices.high[i];
-    const double l = prices.low[i];
-    const double previous_close = prices.close[i - 1];
-    const double true_range = std::max(h, previous_close) - std::min(l, previous_close);
-    const double up = h - prices.high[i - 1];
-    const double down = prices.low[i - 1] - l;
-    // `&` rather than `&&`: which move is larger is a coin toss, so no branch to mispredict.
-    const double positive_dm = ((up > down) & (up > 0.0)) ? up : 0.0;
-    const double negative_dm = ((down > up) & (down > 0.0)) ? down : 0.0;
-    if (i <= kWindow) {
-      true_range_sum += true_range;
-      positive_sum += positive_dm;
-      negative_sum += negative_dm;
-    } else {
-      true_range_sum = true_range_sum - true_range_sum * kInverseWindow + true_range;
-      positive_sum = positive_sum - positive_sum * kInverseWindow + positive_dm;
-      negative_sum = negative_sum - negative_sum * kInverseWindow + negative_dm;
-    }
-    true_range_sums[i] = true_range_sum;
-    positive_di[i] = positive_sum;
-    negative_di[i] = negative_sum;
-  }
-  // Pass 2, vectorized: ±DI = 100 * DM14 / TR14 (0 where TR14 = 0) and DX.
+  // Vectorized: ±DI = 100 * DM14 / TR14 (0 where TR14 = 0) and DX.
   for (size_t i = kWindow; i < n; ++i) {
     const double range = true_range_sums[i];
     const double pos = range != 0.0 ? 100.0 * (positive_di[i] / range) : 0.0;
@@ -397,7 +402,7 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
     const double di_sum = pos + neg;
     dx_values[i] = di_sum != 0.0 ? 100.0 * std::abs((pos - neg) / di_sum) : 0.0;
   }
-  // Pass 3, row by row: ADX, first the mean of DX over rows 14..27, then Wilder's average.
+  // Row by row: ADX, first the mean of DX over rows 14..27, then Wilder's average.
   if (n <= kFirstAdxRow) {
     MarkValidFrom(table, IndicatorId::kAdxPos, kWindow + 1);
     MarkValidFrom(table, IndicatorId::kAdxNeg, kWindow + 1);
@@ -405,10 +410,10 @@ void ComputeAdx(const PriceSeries& prices, std::vector<double>& true_range_sums,
   }
   double dx_sum = 0.0;
   for (size_t i = kWindow; i <= kFirstAdxRow; ++i) dx_sum += dx_values[i];
-  double average_dx = dx_sum / kWindowSize;
+  double average_dx = dx_sum / kAdxWindowSize;
   adx[kFirstAdxRow] = average_dx;
   for (size_t i = kFirstAdxRow + 1; i < n; ++i) {
-    average_dx = (average_dx * (kWindowSize - 1.0) + dx_values[i]) * kInverseWindow;
+    average_dx = (average_dx * (kAdxWindowSize - 1.0) + dx_values[i]) * kAdxInverseWindow;
     adx[i] = average_dx;
   }
   // ta leaves +DI and -DI unset at row 14 although ADX uses them there.
@@ -547,8 +552,8 @@ class IndicatorKernels {
     ComputeBollinger(prices.close, same_run, scratch[2], table);
     ComputeMfi(prices, scratch[0], scratch[1], scratch[2], scratch[3], table);
     ComputeAdi(prices, table);
-    ComputeExponentialAverages(prices.close, scratch[2], scratch[3], table);
-    ComputeAdx(prices, scratch[0], scratch[1], table);
+    ComputeRecursions(prices, scratch[2], scratch[3], scratch[0], table);
+    ComputeAdx(scratch[0], scratch[1], table);
     ComputeRsi(scratch[2], scratch[3], table);
     ComputeStochastic(prices, scratch[0], scratch[1], scratch[2], table);
     ComputeSignals(prices.close, table);
