@@ -22,6 +22,7 @@ packages=(
   libgtest-dev
   librapidcheck-dev
   libspdlog-dev
+  nlohmann-json3-dev
   ninja-build
   nodejs
 )

@@ -26,9 +26,9 @@ TEST(DateTest, ParsesAndFormatsKnownDates) {
 }
 
 TEST(DateTest, RejectsMalformedAndImpossibleDates) {
-  for (const char* text : {"", "2024-2-29", "2023-02-29", "1900-02-29", "2024-13-01",
-                           "2024-00-10", "2024-01-32", "2024/01/02", "20240102", "0000-01-01",
-                           "2024-01-02 ", "abcd-ef-gh"}) {
+  for (const char* text :
+       {"", "2024-2-29", "2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-01-32",
+        "2024/01/02", "20240102", "0000-01-01", "2024-01-02 ", "abcd-ef-gh"}) {
     const Result<Date> parsed = Date::Parse(text);
     ASSERT_FALSE(parsed.ok()) << text;
     EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidArgument) << text;
