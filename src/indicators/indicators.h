@@ -113,8 +113,7 @@ class IndicatorTable {
   size_t num_rows_ = 0;
   std::array<IndicatorColumn, kIndicatorCount> columns_;
   // Intermediate series (prefix sums, money flows, window extremes), kept between calls.
-  std::array<std::vector<double>, 4> scratch_;
-  std::vector<uint32_t> same_close_run_;
+  std::array<std::vector<double>, 5> scratch_;
 };
 
 /// Computes every indicator column for `prices`. Never fails: rows where a value is undefined
