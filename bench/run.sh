@@ -10,3 +10,12 @@ echo
 echo "== parquet: one ticker's daily file, 5,000 rows x 36 columns, zstd, one DuckDB thread"
 "$build/parquet_benchmark" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_display_aggregates_only=true
+echo
+bash "$(dirname "$0")/pipeline.sh" "$build"
+echo
+echo "== scan_latest: last row of 9,000 daily files x 5,040 rows, per row group size, against"
+echo "   SELECT * ... QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY date DESC) = 1"
+echo "   (targets: at most 2 s, and 10x faster than that query); derived columns; merge; encodings."
+echo "   Writes about 9 GB per row group size under \$TICKERFLOW_SCAN_BENCH_DIR (default: /tmp)."
+"$build/scan_latest_benchmark" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_display_aggregates_only=true

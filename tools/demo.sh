@@ -1,38 +1,32 @@
 #!/usr/bin/env bash
-# `make demo`: the current main job of tickerflow, on data shipped in the repository.
-# Today that is the indicator engine: 30 ta-exact indicator columns for a 1,500-session price
-# history, written to data/demo/. Later the full daily pipeline takes its place.
+# `make demo`: the main job of tickerflow on its built-in simulated market, so that it runs
+# anywhere without an API key: 1,000 symbols, 10 years of daily bars with 30 indicators, the
+# fundamentals and the screener, into ./data. Running it again later brings the same data
+# directory up to date (only the new sessions are fetched).
 set -euo pipefail
 tickerflow=${1:-build/tickerflow}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+data=${TICKERFLOW_DEMO_DATA:-data}
 
-input=tests/fixtures/indicators/ohlcv_1500_input.csv
-out_dir=data/demo
-mkdir -p "$out_dir"
-output="$out_dir/ohlcv_1500_indicators.csv"
+echo "tickerflow demo: the daily pipeline on a simulated market of 1,000 symbols x 10 years"
+echo "  $tickerflow run --source simulated --data $data --universe 1000 --years 10 --seed 1"
+echo
+"$tickerflow" run --source simulated --data "$data" --universe 1000 --years 10 --seed 1
+echo
+echo "The five largest companies in the screener:"
+"$tickerflow" query --data "$data" \
+  "SELECT symbol, company_name, sector, close, round(change_percent, 2) AS change_pct,
+          round(rsi, 1) AS rsi, market_cap_cat, pe_ratio_cat, stale
+     FROM screener ORDER BY market_cap DESC NULLS LAST LIMIT 5"
+echo
+cat <<NEXT
+What to look at next:
+  $data/daily/<SYMBOL>.parquet    one file per ticker: prices and 30 indicators
+  $data/screener/screener.csv     the screener (also .parquet and .json)
+  $data/_runs/                    what each run did
 
-echo "tickerflow demo: computing 30 indicator columns for $(($(wc -l <"$input") - 1)) sessions"
-start=$(date +%s%N)
-"$tickerflow" indicators --in "$input" --out "$output"
-elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-echo "wrote $output in ${elapsed_ms} ms (whole process: read CSV, compute, write CSV)"
-echo
-echo "The last five sessions:"
-print_columns() {
-  # Prints the named columns of a CSV as a table, numbers to two decimals (the demo file has
-  # no quoted fields).
-  awk -F, -v want="$1" '
-    NR == 1 { n = split(want, names, ","); for (i = 1; i <= NF; i++) col[$i] = i }
-    { line = ""
-      for (k = 1; k <= n; k++) {
-        v = (NR == 1) ? names[k] : $col[names[k]]
-        if (NR > 1 && v ~ /^-?[0-9.]+(e-?[0-9]+)?$/ && k > 1) v = sprintf("%.2f", v)
-        line = line sprintf("%-14s", v)
-      }
-      print line }'
-}
-{ head -n 1 "$output"; tail -n 5 "$output"; } | print_columns "date,close,rsi,macd,adx,sma_200,golden_cross,rsi_over"
-echo
-echo "Next: '$tickerflow indicators --help', or compare with tests/fixtures/indicators/ohlcv_1500_expected.csv"
-echo "(the Python ta 0.11.0 output that 'make test' checks every column against)."
+  $tickerflow query --data $data "SELECT date, close, rsi, macd, golden_cross FROM daily WHERE symbol = (SELECT symbol FROM screener ORDER BY market_cap DESC NULLS LAST LIMIT 1) ORDER BY date DESC LIMIT 5"
+  $tickerflow query --data $data --format csv "SELECT sector, count(*) AS n, round(avg(rsi), 1) AS avg_rsi FROM screener GROUP BY sector ORDER BY n DESC"
+  $tickerflow run --help
+NEXT

@@ -25,6 +25,7 @@ packages=(
   nlohmann-json3-dev
   ninja-build
   nodejs
+  time
 )
 
 missing=()

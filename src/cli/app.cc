@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <exception>
 #include <iostream>
@@ -9,6 +10,9 @@
 #include <string_view>
 
 #include "cli/indicators_command.h"
+#include "cli/query_command.h"
+#include "cli/run_command.h"
+#include "common/date.h"
 #include "common/log.h"
 #include "common/status.h"
 
@@ -64,6 +68,58 @@ int Run(int argc, const char* const* argv) {
       ->required()
       ->type_name("PATH");
 
+  RunCommandOptions run;
+  CLI::App* run_command = app.add_subcommand(
+      "run", "Bring every symbol's daily file up to date, load fundamentals, rebuild the screener");
+  run_command
+      ->add_option("--source", run.source,
+                   "Where the data comes from: the built-in simulated market")
+      ->check(CLI::IsMember({"simulated"}))
+      ->capture_default_str();
+  run_command->add_option("--data", run.data_dir, "The data directory (created if missing)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  run_command
+      ->add_option("--as-of", run.as_of,
+                   "The date to bring the data up to, YYYY-MM-DD (default: today, UTC)")
+      ->type_name("DATE")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            Result<Date> date = Date::Parse(text);
+            return date.ok() ? std::string() : date.status().message();
+          },
+          "DATE"));
+  run_command
+      ->add_option("--years", run.years, "Years of history for a symbol that has no file yet")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  run_command
+      ->add_option("--workers", run.workers, "Threads that process files (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  run_command->add_option("--universe", run.universe, "Simulated market: number of symbols")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  run_command->add_option("--seed", run.seed, "Simulated market: random seed")
+      ->capture_default_str();
+  run_command
+      ->add_option("--revise-last", run.revise_last,
+                   "Simulated market: the vendor revises the bars of the last N sessions")
+      ->check(CLI::Range(0, 250))
+      ->capture_default_str();
+
+  QueryOptions query;
+  CLI::App* query_command = app.add_subcommand(
+      "query",
+      "Run SQL over a data directory: views daily, screener, universe, profiles, "
+      "ratios_ttm, key_metrics_ttm, scores, ratings, dcf");
+  query_command->add_option("--data", query.data_dir, "The data directory")
+      ->type_name("DIR")
+      ->capture_default_str();
+  query_command->add_option("--format", query.format, "Output format")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  query_command->add_option("sql", query.sql, "The SQL statement")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -83,6 +139,10 @@ int Run(int argc, const char* const* argv) {
   if (indicators_command->parsed()) {
     return Report("indicators", RunIndicatorsCommand(indicators, std::cout));
   }
+  if (run_command->parsed()) {
+    return Report("run", RunRunCommand(run, std::cout, ::isatty(STDERR_FILENO) == 1));
+  }
+  if (query_command->parsed()) return Report("query", RunQueryCommand(query, std::cout));
   // require_subcommand(1) makes this unreachable; say so rather than succeed silently.
   std::cerr << fmt::format("{}: error: no command was run\n", kProgram);
   return kExitFailure;

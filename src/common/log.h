@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <string_view>
 
 #include "common/status.h"
@@ -23,6 +24,14 @@ Result<LogLevel> ParseLogLevel(std::string_view name);
 
 /// Sends log lines to standard error with a timestamp and the level, at `level` and above.
 void InitLogging(LogLevel level);
+
+/// Hands every formatted log line (without its newline) to `write_line` instead of writing it
+/// to standard error, until RestoreLogOutput(); for a progress line that log lines must not
+/// break. `write_line` is called under spdlog's lock, one line at a time.
+void RedirectLogOutput(std::function<void(std::string_view line)> write_line);
+
+/// Undoes RedirectLogOutput: log lines go to standard error again.
+void RestoreLogOutput();
 
 }  // namespace tickerflow
 

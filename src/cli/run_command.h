@@ -1,0 +1,37 @@
+// `tickerflow run`: the daily job. Brings every symbol's daily file up to date, loads the
+// fundamentals and rebuilds the screener (design.md §1), under a data directory.
+//
+//   RunCommandOptions options;
+//   options.data_dir = "data";
+//   options.universe = 200;
+//   Status status = RunRunCommand(options, std::cout, /*terminal=*/false);
+//
+// The outcome (what was updated, failures with reasons, time per step) is printed to `out`
+// and stored in <data>/_runs/<run id>.json.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "common/status.h"
+
+namespace tickerflow::cli {
+
+/// The flags of `tickerflow run`.
+struct RunCommandOptions {
+  std::string source = "simulated";  ///< Only "simulated" so far.
+  std::string data_dir = "data";
+  int universe = 1000;  ///< Simulated market: how many symbols.
+  int years = 10;       ///< History for a symbol without a file.
+  uint64_t seed = 1;    ///< Simulated market: the random seed.
+  std::string as_of;    ///< YYYY-MM-DD; empty: today (UTC).
+  int revise_last = 0;  ///< Simulated market: sessions the vendor revises.
+  int workers = 0;      ///< process_files threads; 0: one per core.
+};
+
+/// Runs the pipeline. kInvalidArgument for a bad option value, kFailedPrecondition when
+/// another run holds the data directory, and whatever stopped the run otherwise.
+Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool terminal);
+
+}  // namespace tickerflow::cli
