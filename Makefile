@@ -41,8 +41,9 @@ test: build build-asan
 test-unit: build
 	cd $(BUILD_DIR) && ctest -j $(JOBS) -L unit $(CTEST_FLAGS)
 
-## demo: the current main job (see README.md)
-demo: build
+## demo: the current main job (see README.md); builds only the program, not the tests
+demo: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target tickerflow
 	@bash tools/demo.sh $(BUILD_DIR)/tickerflow
 
 ## bench: the benchmarks; figures go to docs/performance.md
