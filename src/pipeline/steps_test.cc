@@ -142,7 +142,8 @@ TEST_F(StepsTest, ProcessFilesWritesFilesAndTheNextListingOverlapsThreeSessions)
   EXPECT_GT(updated, 40u);
   EXPECT_EQ(store_->List("daily/").value().size(), updated);
   // Without a screener, the listing knows no last dates: process_files reads them.
-  for (const Json& task : List(kAsOf)["tasks"]) EXPECT_TRUE(task["last_date"].is_null());
+  const Json unhinted = List(kAsOf);
+  for (const Json& task : unhinted["tasks"]) EXPECT_TRUE(task["last_date"].is_null());
   BuildScreener(kAsOf);
 
   const Date later = Date::FromCivil(2025, 6, 6);
