@@ -211,9 +211,17 @@ MergeOutcome MergeKeepLast(const DailyPrices& stored, std::span<const sources::B
       outcome.prices.Append(fetched[f++]);
       ++outcome.rows_added;
     } else {  // The same date: the fetched bar wins.
-      if (!(stored.BarAt(s) == fetched[f])) ++outcome.rows_revised;
-      outcome.prices.Append(fetched[f++]);
-      ++s;
+      const sources::Bar before = stored.BarAt(s++);
+      sources::Bar bar = fetched[f++];
+      // A source that lacks a field (FMP's eod-bulk has no vwap) does not erase the stored
+      // value, as long as the bar is otherwise the same: a revised bar's old vwap is stale.
+      const bool same_prices = before.open == bar.open && before.high == bar.high &&
+                               before.low == bar.low && before.close == bar.close &&
+                               before.volume == bar.volume;
+      if (same_prices && !bar.vwap.has_value()) bar.vwap = before.vwap;
+      if (same_prices && !bar.adj_close.has_value()) bar.adj_close = before.adj_close;
+      if (!(before == bar)) ++outcome.rows_revised;
+      outcome.prices.Append(bar);
     }
   }
   outcome.changed = outcome.rows_added > 0 || outcome.rows_revised > 0;
@@ -294,6 +302,13 @@ Result<table::Table> BuildDailyTable(std::string_view symbol, const DailyPrices&
     }
   }
   return table::Table::Make(std::move(columns));
+}
+
+table::ParquetWriteOptions DailyWriteOptions() {
+  table::ParquetWriteOptions options;
+  options.compression_level = 1;
+  options.dictionary_encoding = false;
+  return options;
 }
 
 }  // namespace tickerflow::pipeline

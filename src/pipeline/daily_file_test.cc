@@ -96,6 +96,36 @@ TEST(MergeKeepLastTest, StoredDatesMissingFromTheFetchAreKept) {
   EXPECT_FALSE(merge.changed);
 }
 
+// The bulk endpoint has no vwap: bars from it keep the stored vwap (and adj_close), and a bar
+// that differs only there is no revision. A value the fetch does supply replaces the stored.
+TEST(MergeKeepLastTest, FieldsTheFetchLacksKeepTheirStoredValues) {
+  DailyPrices stored;
+  Bar with_vwap = MakeBar(Day(0), 10);
+  with_vwap.vwap = 10.2;
+  stored.Append(with_vwap);
+  Bar bulk = MakeBar(Day(0), 10);
+  bulk.vwap.reset();
+  bulk.adj_close.reset();
+  MergeOutcome merge = MergeKeepLast(stored, std::vector<Bar>{bulk});
+  EXPECT_FALSE(merge.changed);
+  EXPECT_EQ(merge.prices.BarAt(0), with_vwap);
+
+  Bar new_vwap = bulk;
+  new_vwap.vwap = 10.3;
+  merge = MergeKeepLast(stored, std::vector<Bar>{new_vwap});
+  EXPECT_EQ(merge.rows_revised, 1u);
+  ASSERT_TRUE(merge.prices.BarAt(0).vwap.has_value());
+  EXPECT_EQ(*merge.prices.BarAt(0).vwap, 10.3);
+  EXPECT_EQ(merge.prices.BarAt(0).adj_close, with_vwap.adj_close);
+
+  // A revised close from the bulk file: the old vwap no longer describes the bar.
+  Bar revised = bulk;
+  revised.close = 10.5;
+  merge = MergeKeepLast(stored, std::vector<Bar>{revised});
+  EXPECT_EQ(merge.rows_revised, 1u);
+  EXPECT_EQ(merge.prices.BarAt(0), revised);
+}
+
 TEST(SplitFactorTest, AConstantFactorInTheOverlapIsASplit) {
   const DailyPrices stored = Prices({{0, 100}, {1, 110}, {2, 120}});
   const std::vector<Bar> fetched = {MakeBar(Day(1), 55), MakeBar(Day(2), 60), MakeBar(Day(3), 61)};

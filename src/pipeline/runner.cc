@@ -58,6 +58,11 @@ Result<RunSummary> RunPipeline(PipelineContext& context, const RunOptions& optio
     json["seconds"] =
         std::chrono::duration<double>(std::chrono::system_clock::now() - started_at).count();
     json["failures"] = failures;
+    // The source's counters (requests, retries, strategies), also when the run stopped.
+    if (const std::string stats = context.source.StatsJson(); !stats.empty()) {
+      Json parsed = Json::parse(stats, /*cb=*/nullptr, /*allow_exceptions=*/false);
+      if (!parsed.is_discarded()) json["source_stats"] = std::move(parsed);
+    }
     return context.store.Put(fmt::format("_runs/{}.json", summary.run_id), json.dump(2) + "\n");
   };
 

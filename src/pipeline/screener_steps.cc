@@ -1,8 +1,12 @@
 // scan_latest and merge_screener: the original's Athena query and merge Lambda.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <iterator>
 #include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "pipeline/pipeline.h"
@@ -32,6 +36,79 @@ Status PutTable(PipelineContext& context, table::Connection& connection, const t
   return context.store.Commit(std::move(staged));
 }
 
+// The name of the intermediate file's column that says whether a row's derived columns are
+// known (they came from the daily file's footer) or still to be computed.
+constexpr std::string_view kDerivedKnownColumn = "tf_derived_known";
+
+// scan_latest's rows with the derived columns of the footers and whether each row has them,
+// for the intermediate file.
+Result<table::Table> WithDerived(const screener::LatestRows& latest) {
+  std::vector<table::Column> columns = latest.rows.columns();
+  for (const table::Column& column : latest.derived.columns()) columns.push_back(column);
+  std::vector<uint8_t> known(latest.derived_known.begin(), latest.derived_known.end());
+  columns.push_back(table::Column::Booleans(std::string(kDerivedKnownColumn), std::move(known)));
+  return table::Table::Make(std::move(columns));
+}
+
+// Splits the intermediate file into the last rows (the daily columns) and the derived columns
+// of the rows that have them (symbol first, as ComputeDerived gives them); the rows without go
+// to `missing`, with their files. A file of an earlier version, without derived columns, has
+// every row missing.
+Result<table::Table> SplitDerived(table::Table intermediate, screener::LatestRows& rows,
+                                  screener::LatestRows& missing,
+                                  const std::vector<std::filesystem::path>& files) {
+  const size_t daily_columns = screener::DailyColumns().size();
+  std::vector<table::Column> columns = std::move(intermediate).TakeColumns();
+  const bool has_derived =
+      columns.size() == daily_columns + std::size(screener::kDerivedColumnNames) + 1 &&
+      columns.back().name() == kDerivedKnownColumn &&
+      columns.back().type() == table::ColumnType::kBoolean;
+  std::vector<table::Column> derived_columns;
+  std::vector<uint8_t> known;
+  if (has_derived) {
+    known = columns.back().booleans();
+    for (size_t row = 0; row < known.size(); ++row) known[row] &= columns.back().is_valid(row);
+    derived_columns.assign(std::make_move_iterator(columns.begin() + daily_columns),
+                           std::make_move_iterator(columns.end() - 1));
+  }
+  columns.erase(
+      columns.begin() + static_cast<std::ptrdiff_t>(std::min(columns.size(), daily_columns)),
+      columns.end());
+  TF_ASSIGN_OR_RETURN(rows.rows, table::Table::Make(std::move(columns)));
+  rows.files = files;
+  known.resize(rows.rows.num_rows(), 0);
+
+  // The derived rows known, and the last rows of those not.
+  std::vector<table::Column> derived;
+  derived.emplace_back("symbol", table::ColumnType::kVarchar);
+  for (const std::string_view name : screener::kDerivedColumnNames) {
+    derived.emplace_back(std::string(name), table::ColumnType::kDouble);
+  }
+  std::vector<table::Column> missing_columns;
+  for (const table::Column& column : rows.rows.columns()) {
+    missing_columns.emplace_back(column.name(), column.type());
+  }
+  for (size_t row = 0; row < rows.rows.num_rows(); ++row) {
+    if (known[row] != 0 && rows.rows.column(0).is_valid(row)) {
+      derived[0].AppendVarchar(rows.rows.column(0).varchars()[row]);
+      for (size_t c = 0; c < derived_columns.size(); ++c) {
+        if (derived_columns[c].is_valid(row)) {
+          derived[c + 1].AppendDouble(derived_columns[c].doubles()[row]);
+        } else {
+          derived[c + 1].AppendNull();
+        }
+      }
+      continue;
+    }
+    for (size_t c = 0; c < missing_columns.size(); ++c) {
+      missing_columns[c].AppendFrom(rows.rows.column(c), row);
+    }
+    missing.files.push_back(files[row]);
+  }
+  TF_ASSIGN_OR_RETURN(missing.rows, table::Table::Make(std::move(missing_columns)));
+  return table::Table::Make(std::move(derived));
+}
+
 }  // namespace
 
 Result<Json> ScanLatestStep(PipelineContext& context, const Json& input) {
@@ -59,7 +136,8 @@ Result<Json> ScanLatestStep(PipelineContext& context, const Json& input) {
     failures.Add(SymbolOfPath(failure.file), "scan_latest", failure.status);
   }
   const std::string key = LatestKey(run_id);
-  TF_RETURN_IF_ERROR(PutTable(context, connection, latest.rows, key));
+  TF_ASSIGN_OR_RETURN(const table::Table intermediate, WithDerived(latest));
+  TF_RETURN_IF_ERROR(PutTable(context, connection, intermediate, key));
   return Json{{"latest", key},
               {"rows", latest.rows.num_rows()},
               {"rows_from_footer", latest.rows_from_footer},
@@ -73,23 +151,41 @@ Result<Json> MergeScreenerStep(PipelineContext& context, const Json& input) {
   TF_ASSIGN_OR_RETURN(table::Connection connection, context.database.Connect());
 
   TF_ASSIGN_OR_RETURN(std::filesystem::path latest_path, LocalPathOf(context.store, latest_key));
-  screener::LatestRows latest;
-  TF_ASSIGN_OR_RETURN(latest.rows, table::ReadParquet(connection, latest_path));
-  const table::Column* symbols = latest.rows.FindColumn("symbol");
+  TF_ASSIGN_OR_RETURN(table::Table intermediate, table::ReadParquet(connection, latest_path));
+  const table::Column* symbols = intermediate.FindColumn("symbol");
   if (symbols == nullptr || symbols->type() != table::ColumnType::kVarchar) {
     return Status::Error(ErrorCode::kCorruptData,
                          fmt::format("{}: no symbol column; run the pipeline again", latest_key));
   }
+  std::vector<std::filesystem::path> files;
   for (const std::string& symbol : symbols->varchars()) {
     TF_ASSIGN_OR_RETURN(std::filesystem::path path, LocalPathOf(context.store, DailyKey(symbol)));
-    latest.files.push_back(std::move(path));
+    files.push_back(std::move(path));
   }
-  TF_ASSIGN_OR_RETURN(screener::DerivedRows derived, screener::ComputeDerived(connection, latest));
+  // The derived columns come from the daily files' footers; those of files written before
+  // footers had them are computed from the files' last year of rows.
+  screener::LatestRows latest;
+  screener::LatestRows missing;
+  TF_ASSIGN_OR_RETURN(table::Table derived_rows,
+                      SplitDerived(std::move(intermediate), latest, missing, files));
   FailureList failures;
-  for (const screener::FileFailure& failure : derived.failures) {
-    TF_LOG_WARN("merge_screener: {}: {}", failure.file.string(), failure.status.message());
-    failures.Add(SymbolOfPath(failure.file), "merge_screener", failure.status);
+  if (missing.rows.num_rows() > 0) {
+    TF_ASSIGN_OR_RETURN(screener::DerivedRows computed,
+                        screener::ComputeDerived(connection, missing));
+    for (const screener::FileFailure& failure : computed.failures) {
+      TF_LOG_WARN("merge_screener: {}: {}", failure.file.string(), failure.status.message());
+      failures.Add(SymbolOfPath(failure.file), "merge_screener", failure.status);
+    }
+    std::vector<table::Column> columns = std::move(derived_rows).TakeColumns();
+    for (size_t c = 0; c < columns.size(); ++c) {
+      for (size_t row = 0; row < computed.rows.num_rows(); ++row) {
+        columns[c].AppendFrom(computed.rows.column(c), row);
+      }
+    }
+    TF_ASSIGN_OR_RETURN(derived_rows, table::Table::Make(std::move(columns)));
   }
+  TF_LOG_DEBUG("merge_screener: derived columns of {} files from footers, {} computed",
+               latest.rows.num_rows() - missing.rows.num_rows(), missing.rows.num_rows());
 
   // The fundamentals files there are; a dataset that never loaded leaves its columns NULL.
   screener::Fundamentals fundamentals;
@@ -107,7 +203,7 @@ Result<Json> MergeScreenerStep(PipelineContext& context, const Json& input) {
   }
   TF_ASSIGN_OR_RETURN(
       table::Table merged,
-      screener::MergeScreener(connection, latest.rows, derived.rows, fundamentals, latest_session));
+      screener::MergeScreener(connection, latest.rows, derived_rows, fundamentals, latest_session));
   size_t stale = 0;
   if (const table::Column* column = merged.FindColumn("stale")) {
     for (size_t row = 0; row < column->size(); ++row) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
@@ -195,6 +196,51 @@ Result<Json> ListFiles(PipelineContext& context, const Json& input) {
   return output;
 }
 
+namespace {
+
+// `fresh` (sorted by symbol) plus the rows of the stored file of `dataset` whose symbols
+// `fresh` lacks, sorted by symbol: a partial refresh keeps the older data of the rest. No
+// stored file, or one that cannot be read (it is replaced): `fresh` alone.
+Result<table::Table> KeepStoredRows(PipelineContext& context, table::Connection& connection,
+                                    sources::FundamentalsDataset dataset,
+                                    const table::Table& fresh) {
+  TF_ASSIGN_OR_RETURN(std::filesystem::path path,
+                      LocalPathOf(context.store, FundamentalsKey(dataset)));
+  Result<table::Table> stored = table::ReadParquet(connection, path);
+  if (!stored.ok() || !sources::ValidateFundamentals(dataset, *stored).ok()) {
+    if (!stored.ok() && stored.status().code() != ErrorCode::kNotFound) {
+      TF_LOG_WARN("fetch_fundamentals: {}: {}; replacing it", FundamentalsKey(dataset),
+                  stored.status().message());
+    }
+    return fresh;
+  }
+  const std::vector<std::string>& fresh_symbols = fresh.column(0).varchars();
+  const std::vector<std::string>& stored_symbols = stored->column(0).varchars();
+  std::vector<table::Column> columns;
+  for (const table::Column& column : fresh.columns()) {
+    columns.emplace_back(column.name(), column.type())
+        .Reserve(fresh.num_rows() + stored->num_rows());
+  }
+  // Both are sorted by symbol: merge them, the fresh row winning.
+  size_t f = 0;
+  size_t s = 0;
+  while (f < fresh_symbols.size() || s < stored_symbols.size()) {
+    const bool take_fresh = s == stored_symbols.size() ||
+                            (f < fresh_symbols.size() && fresh_symbols[f] <= stored_symbols[s]);
+    if (take_fresh) {
+      if (s < stored_symbols.size() && fresh_symbols[f] == stored_symbols[s]) ++s;
+      for (size_t c = 0; c < columns.size(); ++c) columns[c].AppendFrom(fresh.column(c), f);
+      ++f;
+    } else {
+      for (size_t c = 0; c < columns.size(); ++c) columns[c].AppendFrom(stored->column(c), s);
+      ++s;
+    }
+  }
+  return table::Table::Make(std::move(columns));
+}
+
+}  // namespace
+
 Result<Json> FetchFundamentals(PipelineContext& context, const Json& input) {
   TF_ASSIGN_OR_RETURN(Date as_of, JsonDate(input, "as_of"));
   context.progress.StepStarted("fetch_fundamentals",
@@ -208,6 +254,12 @@ Result<Json> FetchFundamentals(PipelineContext& context, const Json& input) {
     Result<table::Table> rows = context.source.Fundamentals(dataset, as_of);
     Status status = rows.status();
     if (status.ok()) status = sources::ValidateFundamentals(dataset, *rows);
+    if (status.ok() && !context.source.FundamentalsComplete(dataset)) {
+      // Only some symbols were refreshed: the stored rows of the others stay.
+      Result<table::Table> merged = KeepStoredRows(context, connection, dataset, *rows);
+      status = merged.status();
+      if (status.ok()) rows = std::move(merged);
+    }
     if (status.ok()) status = WriteTable(context, connection, *rows, FundamentalsKey(dataset));
     if (status.ok()) {
       datasets[name] = rows->num_rows();

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "market/calendar.h"
 #include "pipeline/daily_file.h"
@@ -34,6 +38,14 @@ class FailingSource final : public sources::Source {
   Result<std::vector<sources::Bar>> DailyBars(std::string_view symbol, Date from,
                                               Date to) override {
     if (symbol == fail_symbol) return Status::Error(fail_code, "injected failure");
+    if (concurrent_requests > 0) {  // A network round trip: overlapping calls are measured.
+      const int now = ++in_flight;
+      for (int seen = max_in_flight.load(); now > seen;) {
+        if (max_in_flight.compare_exchange_weak(seen, now)) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      --in_flight;
+    }
     Result<std::vector<sources::Bar>> bars = inner_.DailyBars(symbol, from, to);
     if (bars.ok() && symbol == bad_bar_symbol && !bars->empty()) bars->back().low = -1;
     return bars;
@@ -44,10 +56,28 @@ class FailingSource final : public sources::Source {
     return inner_.BarsOn(date);
   }
   Result<table::Table> Fundamentals(sources::FundamentalsDataset dataset, Date as_of) override {
-    return inner_.Fundamentals(dataset, as_of);
+    Result<table::Table> rows = inner_.Fundamentals(dataset, as_of);
+    if (!rows.ok() || partial_fundamentals_rows == 0) return rows;
+    // The first rows only, as a per-symbol refresh under a budget gives them.
+    std::vector<table::Column> columns;
+    for (const table::Column& column : rows->columns()) {
+      table::Column& kept = columns.emplace_back(column.name(), column.type());
+      for (size_t row = 0; row < std::min(partial_fundamentals_rows, rows->num_rows()); ++row) {
+        kept.AppendFrom(column, row);
+      }
+    }
+    return table::Table::Make(std::move(columns));
   }
+  bool FundamentalsComplete(sources::FundamentalsDataset /*dataset*/) const override {
+    return partial_fundamentals_rows == 0;
+  }
+  int ConcurrentRequests() const override { return concurrent_requests; }
 
   std::string fail_symbol;
+  size_t partial_fundamentals_rows = 0;
+  int concurrent_requests = 0;
+  std::atomic<int> in_flight{0};
+  std::atomic<int> max_in_flight{0};
   ErrorCode fail_code = ErrorCode::kCorruptData;
   std::string bad_bar_symbol;
   bool bulk = false;
@@ -179,6 +209,68 @@ TEST_F(StepsTest, ProcessFilesWritesFilesAndTheNextListingOverlapsThreeSessions)
   EXPECT_GT(current, 40u);
 }
 
+// A network source: process_files keeps ConcurrentRequests() calls in flight, more than its
+// two workers, and the files are those of fetching on the workers.
+TEST_F(StepsTest, NetworkSourcesAreFetchedAheadOfTheWorkers) {
+  const fs::path serial_dir = dir_ / "serial";
+  ASSERT_TRUE(ProcessFiles(Context(kAsOf), List(kAsOf)).ok());
+  std::map<std::string, DailyPrices> serial;
+  table::Connection connection = database_->Connect().value();
+  const std::vector<storage::ObjectInfo> objects = store_->List("daily/").value();
+  for (const storage::ObjectInfo& object : objects) {
+    serial[object.key] = ReadDailyPrices(connection, dir_ / object.key).value();
+    fs::remove(dir_ / object.key);
+  }
+  ASSERT_GT(serial.size(), 40u);
+
+  const Json listed = List(kAsOf);
+  source_->concurrent_requests = 8;
+  Result<Json> fetched = ProcessFiles(*context_, listed);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().message();
+  EXPECT_GT(source_->max_in_flight.load(), 2);
+  EXPECT_LE(source_->max_in_flight.load(), 8);
+  EXPECT_EQ((*fetched)["updated"].get<size_t>(), serial.size());
+  for (const auto& [key, prices] : serial) {
+    const DailyPrices now = ReadDailyPrices(connection, dir_ / key).value();
+    ASSERT_EQ(now.size(), prices.size()) << key;
+    for (size_t i = 0; i < now.size(); ++i) ASSERT_EQ(now.BarAt(i), prices.BarAt(i)) << key;
+  }
+}
+
+// A source that refreshed only some symbols' fundamentals (FMP's per-symbol fallback under a
+// budget): the stored rows of the others stay, the refreshed ones are replaced.
+TEST_F(StepsTest, PartialFundamentalsKeepTheStoredRowsOfTheOthers) {
+  Context(kAsOf);
+  ASSERT_TRUE(FetchFundamentals(*context_, Json{{"as_of", kAsOf.ToString()}}).ok());
+  table::Connection connection = database_->Connect().value();
+  const table::Table full =
+      table::ReadParquet(connection, dir_ / "fundamentals/profiles.parquet").value();
+  ASSERT_GT(full.num_rows(), 10u);
+
+  const Date later = Date::FromCivil(2025, 9, 2);  // Another quarter: other values.
+  Context(later);
+  source_->partial_fundamentals_rows = 5;
+  ASSERT_TRUE(FetchFundamentals(*context_, Json{{"as_of", later.ToString()}}).ok());
+  const table::Table merged =
+      table::ReadParquet(connection, dir_ / "fundamentals/profiles.parquet").value();
+  const table::Table fresh =
+      market_->Fundamentals(sources::FundamentalsDataset::kProfiles, later).value();
+  ASSERT_EQ(merged.num_rows(), full.num_rows());
+  EXPECT_EQ(merged.column(0).varchars(), full.column(0).varchars());
+  size_t changed = 0;
+  for (size_t row = 0; row < merged.num_rows(); ++row) {
+    const table::Table& want = row < 5 ? fresh : full;
+    for (size_t c = 0; c < merged.num_columns(); ++c) {
+      ASSERT_EQ(merged.column(c).ValueToString(row), want.column(c).ValueToString(row))
+          << row << " " << merged.column(c).name();
+    }
+    if (row < 5 && merged.column(8).ValueToString(row) != full.column(8).ValueToString(row)) {
+      ++changed;
+    }
+  }
+  EXPECT_GT(changed, 0u);  // The refreshed rows really are new values.
+}
+
 TEST_F(StepsTest, BulkRequestsServeADailyUpdate) {
   ASSERT_TRUE(ProcessFiles(Context(kAsOf), List(kAsOf)).ok());
   BuildScreener(kAsOf);
@@ -198,17 +290,27 @@ TEST_F(StepsTest, BulkRequestsServeADailyUpdate) {
   EXPECT_EQ(source_->bulk_requests, market::CountTradingDays(Date::Parse(earliest).value(), later));
   EXPECT_LE(source_->bulk_requests, 6);
   EXPECT_GT((*updated)["rows_added"].get<size_t>(), 40u);
-  // The bulk rows are the per-symbol rows.
+  // The bulk rows are the per-symbol rows, but for vwap, which the bulk file lacks (as FMP's
+  // eod-bulk does): NULL on the sessions the bulk requests added, kept where they overlapped.
   table::Connection connection = database_->Connect().value();
   const std::vector<storage::ObjectInfo> objects = store_->List("daily/").value();
+  size_t without_vwap = 0;
   for (const storage::ObjectInfo& object : objects) {
     const std::string symbol = SymbolOfDailyKey(object.key);
     DailyPrices stored = ReadDailyPrices(connection, dir_ / object.key).value();
     std::vector<sources::Bar> direct =
         market_->DailyBars(symbol, stored.date.front(), later).value();
     ASSERT_EQ(direct.size(), stored.size()) << symbol;
-    for (size_t i = 0; i < direct.size(); ++i) ASSERT_EQ(direct[i], stored.BarAt(i)) << symbol;
+    for (size_t i = 0; i < direct.size(); ++i) {
+      sources::Bar bar = stored.BarAt(i);
+      if (direct[i].date > kAsOf && !bar.vwap.has_value()) {  // Added by a bulk request.
+        bar.vwap = direct[i].vwap;
+        ++without_vwap;
+      }
+      ASSERT_EQ(direct[i], bar) << symbol;
+    }
   }
+  EXPECT_GT(without_vwap, 40u);
 }
 
 TEST_F(StepsTest, OneFailingSymbolIsRecordedAndTheOthersGoOn) {

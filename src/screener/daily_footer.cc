@@ -84,6 +84,45 @@ void AppendTo(table::Column& column, const Value& value) {
   }
 }
 
+// The derived values of a summary's "derived" object, or nullopt when it is missing or a
+// value is neither a float nor null.
+std::optional<DerivedValues> DecodeDerived(const nlohmann::json& summary) {
+  const auto object = summary.find("derived");
+  if (object == summary.end() || !object->is_object()) return std::nullopt;
+  DerivedValues values;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const auto field = object->find(kDerivedColumnNames[i]);
+    if (field == object->end()) return std::nullopt;
+    if (field->is_null()) continue;
+    if (!field->is_number_float()) return std::nullopt;
+    values[i] = field->get<double>();
+  }
+  return values;
+}
+
+// The derived columns of `daily` as a one-row table, or nullopt when the table lacks a column
+// they need or a value is not finite (JSON has no NaN; merge_screener computes those).
+std::optional<table::Table> DerivedRow(const table::Table& daily) {
+  Result<DerivedValues> values = ComputeDerivedValues(daily);
+  if (!values.ok()) return std::nullopt;
+  std::vector<table::Column> columns;
+  for (size_t i = 0; i < values->size(); ++i) {
+    table::Column& column =
+        columns.emplace_back(std::string(kDerivedColumnNames[i]), table::ColumnType::kDouble);
+    const std::optional<double>& value = (*values)[i];
+    if (!value.has_value()) {
+      column.AppendNull();
+    } else if (std::isfinite(*value)) {
+      column.AppendDouble(*value);
+    } else {
+      return std::nullopt;
+    }
+  }
+  Result<table::Table> row = table::Table::Make(std::move(columns));
+  if (!row.ok()) return std::nullopt;
+  return std::move(*row);
+}
+
 }  // namespace
 
 std::optional<std::string> EncodeLastRowFooter(const table::Table& daily) {
@@ -97,11 +136,17 @@ std::optional<std::string> EncodeLastRowFooter(const table::Table& daily) {
   }
   std::string text = fmt::format("{{\"v\":{},\"row\":", kFooterVersion);
   internal::AppendJsonObject(text, daily, last, internal::JsonDoubles::kAlwaysFloat);
+  if (std::optional<table::Table> derived = DerivedRow(daily)) {
+    text.append(",\"derived\":");
+    internal::AppendJsonObject(text, *derived, 0, internal::JsonDoubles::kAlwaysFloat);
+  }
   text.push_back('}');
   return text;
 }
 
-bool DecodeLastRowFooter(std::string_view text, std::vector<table::Column>& columns) {
+bool DecodeLastRowFooter(std::string_view text, std::vector<table::Column>& columns,
+                         std::optional<DerivedValues>* derived) {
+  if (derived != nullptr) derived->reset();
   const nlohmann::json json =
       nlohmann::json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return false;
@@ -118,44 +163,16 @@ bool DecodeLastRowFooter(std::string_view text, std::vector<table::Column>& colu
     if (field == row->end() || !ToValue(*field, columns[i].type(), values[i])) return false;
   }
   for (size_t i = 0; i < columns.size(); ++i) AppendTo(columns[i], values[i]);
+  if (derived != nullptr) *derived = DecodeDerived(json);
   return true;
 }
 
 Status WriteDailyFile(table::Connection& connection, const table::Table& daily,
-                      const std::filesystem::path& path,
-                      const table::ParquetWriteOptions& options) {
-  const std::optional<std::string> footer = EncodeLastRowFooter(daily);
-  if (!footer.has_value()) return table::WriteParquet(connection, daily, path, options);
-
-  // The checks and the COPY of table::WriteParquet, with the footer added.
-  if (path.empty()) {
-    return Status::Error(ErrorCode::kInvalidArgument, "writing daily file: the path is empty");
+                      const std::filesystem::path& path, table::ParquetWriteOptions options) {
+  if (std::optional<std::string> footer = EncodeLastRowFooter(daily)) {
+    options.footer_metadata.emplace_back(std::string(kLastRowFooterKey), std::move(*footer));
   }
-  std::error_code error;
-  const std::string absolute = std::filesystem::absolute(path, error).string();
-  if (error) {
-    return Status::Error(ErrorCode::kIoError,
-                         fmt::format("writing daily file '{}': cannot make the path absolute: {}",
-                                     path.string(), error.message()));
-  }
-  if (options.row_group_size <= 0) {
-    return Status::Error(ErrorCode::kInvalidArgument,
-                         fmt::format("writing daily file '{}': row_group_size must be positive, "
-                                     "not {}",
-                                     absolute, options.row_group_size));
-  }
-  TF_ASSIGN_OR_RETURN(const table::TableSource source, table::TableSource::Create(daily));
-  // The path and the summary are bound parameters. The key is our constant (no quote in it);
-  // the source's id and the row group size are numbers of ours.
-  const std::string sql = fmt::format(
-      "COPY (SELECT * FROM {}) TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {}, "
-      "KV_METADATA {{'{}': ?}})",
-      source.sql(), options.row_group_size, kLastRowFooterKey);
-  const Status written = connection.Query(sql, {absolute, *footer}).status();
-  if (!written.ok()) {
-    return written.WithContext(fmt::format("writing daily file '{}'", absolute));
-  }
-  return Status::Ok();
+  return table::WriteParquet(connection, daily, path, options);
 }
 
 }  // namespace tickerflow::screener

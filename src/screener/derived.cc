@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -74,7 +75,7 @@ FROM a
 // The first result column holding a derived value.
 constexpr size_t kFirstDerivedResultColumn = 4;
 
-using Values = std::array<std::optional<double>, kDerivedCount>;
+using Values = DerivedValues;
 
 class Deriver {
  public:
@@ -215,6 +216,91 @@ Result<DerivedRows> Deriver::Run() {
 }
 
 }  // namespace
+
+Result<DerivedValues> ComputeDerivedValues(const table::Table& daily) {
+  const auto column = [&](std::string_view name,
+                          table::ColumnType type) -> Result<const table::Column*> {
+    const table::Column* found = daily.FindColumn(name);
+    if (found == nullptr || found->type() != type) {
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           fmt::format("derived columns: the daily table has no {} column of "
+                                       "type {}",
+                                       name, table::ColumnTypeName(type)));
+    }
+    return found;
+  };
+  TF_ASSIGN_OR_RETURN(const table::Column* dates, column("date", table::ColumnType::kDate));
+  TF_ASSIGN_OR_RETURN(const table::Column* highs, column("high", table::ColumnType::kDouble));
+  TF_ASSIGN_OR_RETURN(const table::Column* lows, column("low", table::ColumnType::kDouble));
+  TF_ASSIGN_OR_RETURN(const table::Column* closes, column("close", table::ColumnType::kDouble));
+  TF_ASSIGN_OR_RETURN(const table::Column* volumes, column("volume", table::ColumnType::kBigint));
+  DerivedValues values;
+  const size_t rows = daily.num_rows();
+  if (rows == 0) return values;
+  const size_t last = rows - 1;
+  const Date last_date = dates->dates()[last];
+
+  // high_52w, low_52w: rows dated after last_date - 364; dates ascend, so a suffix.
+  std::optional<double> high;
+  std::optional<double> low;
+  for (size_t row = rows; row-- > 0 && dates->dates()[row] > last_date - 364;) {
+    if (highs->is_valid(row))
+      high = std::max(high.value_or(highs->doubles()[row]), highs->doubles()[row]);
+    if (lows->is_valid(row))
+      low = std::min(low.value_or(lows->doubles()[row]), lows->doubles()[row]);
+  }
+  values[0] = high;
+  values[1] = low;
+
+  const bool has_close_0 = closes->is_valid(last);
+  const double close_0 = closes->doubles()[last];
+  // 100 * (close_0 / base - 1) when both are there and base > 0, as the SQL's CASE.
+  const auto perf = [&](std::optional<double> base) -> std::optional<double> {
+    if (!base.has_value() || !(*base > 0) || !has_close_0) return std::nullopt;
+    return 100 * (close_0 / *base - 1);
+  };
+  const auto close_back = [&](size_t back) -> std::optional<double> {
+    if (back > last || closes->is_null(last - back)) return std::nullopt;
+    return closes->doubles()[last - back];
+  };
+  values[2] = perf(close_back(5));
+  values[3] = perf(close_back(21));
+  values[4] = perf(close_back(63));
+  values[5] = perf(close_back(126));
+
+  // perf_ytd: the last row before January 1 of last_date's year, no earlier than 371 days back.
+  const Date year_start = Date::FromCivil(last_date.year(), 1, 1);
+  for (size_t row = rows; row-- > 0;) {
+    const Date date = dates->dates()[row];
+    if (date < last_date - kWindowDays) break;
+    if (date < year_start) {
+      values[6] = perf(closes->is_valid(row) ? std::optional<double>(closes->doubles()[row])
+                                             : std::nullopt);
+      break;
+    }
+  }
+  values[7] = perf(close_back(252));
+
+  // avg_volume_20d: DuckDB sums BIGINTs exactly (as HUGEINT) and divides in long double; a
+  // long double holds the sum of 20 volumes exactly (64-bit mantissa).
+  if (rows >= 20) {
+    long double sum = 0;
+    int64_t count = 0;
+    for (size_t row = rows - 20; row < rows; ++row) {
+      if (volumes->is_null(row)) continue;
+      sum += static_cast<long double>(volumes->bigints()[row]);
+      ++count;
+    }
+    if (count > 0) {
+      const double average = static_cast<double>(sum / static_cast<long double>(count));
+      values[8] = average;
+      if (average > 0 && volumes->is_valid(last)) {
+        values[9] = static_cast<double>(volumes->bigints()[last]) / average;
+      }
+    }
+  }
+  return values;
+}
 
 Result<DerivedRows> ComputeDerived(table::Connection& connection, const LatestRows& latest) {
   Deriver deriver(connection, latest);

@@ -29,6 +29,8 @@
 // is NULL or the average <= 0.
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +45,18 @@ namespace tickerflow::screener {
 inline constexpr std::string_view kDerivedColumnNames[] = {
     "high_52w", "low_52w",  "perf_1w", "perf_1m",        "perf_3m",
     "perf_6m",  "perf_ytd", "perf_1y", "avg_volume_20d", "rel_volume"};
+
+/// The derived columns of one file, in kDerivedColumnNames order; nullopt is NULL.
+using DerivedValues = std::array<std::optional<double>, std::size(kDerivedColumnNames)>;
+
+/// The derived columns of one daily file from its rows in memory, exactly as ComputeDerived
+/// computes them from the file (the same definitions and the same floating-point operations,
+/// so the two agree bit for bit). `daily` holds at least the columns date (DATE, no NULLs,
+/// ascending), high, low, close (DOUBLE) and volume (BIGINT), as a daily file does. The
+/// pipeline computes them while it writes a file and keeps them in the file's footer
+/// (daily_footer.h), so that merge_screener does not read 9,000 files again.
+/// kInvalidArgument when a column is missing or has another type; all NULL for no rows.
+Result<DerivedValues> ComputeDerivedValues(const table::Table& daily);
 
 /// The derived columns of many daily files.
 struct DerivedRows {

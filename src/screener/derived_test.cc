@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -116,6 +117,8 @@ class DerivedTest : public ::testing::Test {
                     .ok());
     paths_.push_back(path);
     expected_[symbol] = Expected(daily);
+    dailies_.emplace(symbol, daily);
+    with_footer_[symbol] = footer;
   }
 
   void CheckAll() {
@@ -137,6 +140,30 @@ class DerivedTest : public ::testing::Test {
           EXPECT_NEAR(column.doubles()[row], *want, 1e-12 * std::max(1.0, std::abs(*want)));
         }
       }
+      // The in-memory computation (the footer's) agrees with the SQL bit for bit, and the
+      // scan hands the footer's values on.
+      const DerivedValues in_memory = ComputeDerivedValues(dailies_.at(symbol)).value();
+      const auto latest_row =
+          static_cast<size_t>(std::find(latest.rows.column(0).varchars().begin(),
+                                        latest.rows.column(0).varchars().end(), symbol) -
+                              latest.rows.column(0).varchars().begin());
+      ASSERT_LT(latest_row, latest.rows.num_rows());
+      EXPECT_EQ(latest.derived_known[latest_row], with_footer_.at(symbol));
+      for (size_t c = 0; c < in_memory.size(); ++c) {
+        SCOPED_TRACE(fmt::format("{} {} in memory", symbol, kDerivedColumnNames[c]));
+        const Column& column = derived.rows.column(c + 1);
+        ASSERT_EQ(in_memory[c].has_value(), column.is_valid(row));
+        if (in_memory[c].has_value()) {
+          EXPECT_EQ(*in_memory[c], column.doubles()[row]);
+        }
+        if (with_footer_.at(symbol)) {
+          const Column& from_footer = latest.derived.column(c);
+          ASSERT_EQ(from_footer.is_valid(latest_row), in_memory[c].has_value());
+          if (in_memory[c].has_value()) {
+            EXPECT_EQ(from_footer.doubles()[latest_row], *in_memory[c]);
+          }
+        }
+      }
     }
   }
 
@@ -145,6 +172,8 @@ class DerivedTest : public ::testing::Test {
   std::unique_ptr<table::Connection> connection_;
   std::vector<std::filesystem::path> paths_;
   std::map<std::string, std::map<std::string, std::optional<double>>> expected_;
+  std::map<std::string, Table> dailies_;
+  std::map<std::string, bool> with_footer_;
 };
 
 TEST_F(DerivedTest, MatchesTheDefinitionsForEveryHistoryLength) {
@@ -172,7 +201,7 @@ TEST_F(DerivedTest, StaleFilesUseTheirOwnLastDate) {
   Add(testing::MakeSyntheticDaily("FRESH", 600, D("2024-06-28"), 1));
   Add(testing::MakeSyntheticDaily("STALE", 600, D("2023-11-15"), 2));
   Add(testing::MakeSyntheticDaily("OLDER", 600, D("2021-01-04"), 3));  // First session of 2021.
-  Add(testing::MakeSyntheticDaily("NEWYEAR", 600, D("2024-01-02"), 4));
+  Add(testing::MakeSyntheticDaily("NEWYEAR", 600, D("2024-01-02"), 4), /*footer=*/true);
   CheckAll();
   EXPECT_TRUE(expected_.at("NEWYEAR").at("perf_ytd").has_value());
 }
@@ -189,7 +218,7 @@ TEST_F(DerivedTest, FilesWithGapsAreReadInFull) {
   std::vector<Date> halted = testing::Weekdays(D("2023-03-31"), 50);
   const std::vector<Date> resumed = testing::Weekdays(D("2024-06-28"), 120);
   halted.insert(halted.end(), resumed.begin(), resumed.end());
-  Add(testing::MakeSyntheticDaily("HALTED", halted, 6));
+  Add(testing::MakeSyntheticDaily("HALTED", halted, 6), /*footer=*/true);
   CheckAll();
   EXPECT_TRUE(expected_.at("GAPPY").at("perf_1y").has_value());
   EXPECT_FALSE(expected_.at("GAPPY").at("perf_ytd").has_value());
@@ -212,14 +241,14 @@ TEST_F(DerivedTest, NullsAndNonPositiveClosesGiveNull) {
 
   Table zero = testing::MakeSyntheticDaily("ZEROVOL", 30, D("2024-06-28"), 9);
   zero = Replace(zero, Column::Bigints("volume", std::vector<int64_t>(30, 0)));
-  Add(zero);
+  Add(zero, /*footer=*/true);
 
   Table no_last_close = testing::MakeSyntheticDaily("NOCLOSE", 300, D("2024-06-28"), 10);
   std::vector<double> close2 = no_last_close.FindColumn("close")->doubles();
   std::vector<uint8_t> valid2(close2.size(), 1);
   valid2.back() = 0;
   no_last_close = Replace(no_last_close, Column::Doubles("close", close2, valid2));
-  Add(no_last_close);
+  Add(no_last_close, /*footer=*/true);
   CheckAll();
 
   const auto& nulls = expected_.at("NULLS");

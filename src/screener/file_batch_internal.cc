@@ -119,27 +119,7 @@ Status RunIsolatingFailures(std::span<const QueryFile> files, const BatchQuery& 
 }
 
 void AppendValue(table::Column& to, const table::Column& from, size_t row) {
-  if (from.is_null(row)) {
-    to.AppendNull();
-    return;
-  }
-  switch (from.type()) {
-    case table::ColumnType::kVarchar:
-      to.AppendVarchar(from.varchars()[row]);
-      return;
-    case table::ColumnType::kDate:
-      to.AppendDate(from.dates()[row]);
-      return;
-    case table::ColumnType::kDouble:
-      to.AppendDouble(from.doubles()[row]);
-      return;
-    case table::ColumnType::kBigint:
-      to.AppendBigint(from.bigints()[row]);
-      return;
-    case table::ColumnType::kBoolean:
-      to.AppendBoolean(from.booleans()[row] != 0);
-      return;
-  }
+  to.AppendFrom(from, row);
 }
 
 std::vector<table::Column> EmptyColumns(std::span<const DailyColumn> columns) {

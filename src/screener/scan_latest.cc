@@ -11,6 +11,7 @@
 
 #include "indicators/indicators.h"
 #include "screener/daily_footer.h"
+#include "screener/derived.h"
 #include "screener/file_batch_internal.h"
 
 namespace tickerflow::screener {
@@ -40,6 +41,8 @@ std::string DailySelectList() {
 struct Collected {
   std::vector<table::Column> columns = internal::EmptyColumns(DailyColumns());
   std::vector<size_t> file_of_row;  // Index into the scan's unique files.
+  // The derived columns of the summaries that have them, by index of the file.
+  std::unordered_map<size_t, DerivedValues> derived_of_file;
 };
 
 class Scanner {
@@ -122,8 +125,11 @@ Status Scanner::ReadFooters(std::span<const QueryFile> files,
     for (const QueryFile* file : from_arrow) summaries.erase(file);
     for (const QueryFile& file : batch) {
       const auto summary = summaries.find(&file);
-      if (summary != summaries.end() && DecodeLastRowFooter(summary->second, collected_.columns)) {
+      std::optional<DerivedValues> derived;
+      if (summary != summaries.end() &&
+          DecodeLastRowFooter(summary->second, collected_.columns, &derived)) {
         collected_.file_of_row.push_back(file.index);
+        if (derived.has_value()) collected_.derived_of_file.emplace(file.index, *derived);
         ++rows_from_footer_;
       } else {
         without_summary.push_back(file);
@@ -310,6 +316,23 @@ Result<LatestRows> Scanner::Run(const ScanOptions& options) {
     latest.files.push_back(paths_[collected_.file_of_row[row]]);
   }
   TF_ASSIGN_OR_RETURN(latest.rows, table::Table::Make(std::move(columns)));
+  std::vector<table::Column> derived;
+  for (const std::string_view name : kDerivedColumnNames) {
+    derived.emplace_back(std::string(name), table::ColumnType::kDouble).Reserve(order.size());
+  }
+  latest.derived_known.reserve(order.size());
+  for (const size_t row : order) {
+    const auto found = collected_.derived_of_file.find(collected_.file_of_row[row]);
+    latest.derived_known.push_back(found != collected_.derived_of_file.end());
+    for (size_t c = 0; c < derived.size(); ++c) {
+      if (found != collected_.derived_of_file.end() && found->second[c].has_value()) {
+        derived[c].AppendDouble(*found->second[c]);
+      } else {
+        derived[c].AppendNull();
+      }
+    }
+  }
+  TF_ASSIGN_OR_RETURN(latest.derived, table::Table::Make(std::move(derived)));
   std::stable_sort(
       failures_.begin(), failures_.end(),
       [](const IndexedFailure& a, const IndexedFailure& b) { return a.index < b.index; });

@@ -75,6 +75,12 @@ struct LatestRows {
   /// How many rows came from footer summaries rather than from data pages (for logs and
   /// benchmarks).
   size_t rows_from_footer = 0;
+  /// The screener's derived columns (derived.h: high_52w, ..., rel_volume, all DOUBLE) of each
+  /// row, from the footer summaries that have them; NULL elsewhere. One row per row of `rows`.
+  table::Table derived;
+  /// derived_known[i]: whether row i of `derived` came from a summary. Where not, NULLs in
+  /// `derived` mean "not computed": ComputeDerived reads them from the file.
+  std::vector<bool> derived_known;
 };
 
 /// Reads the last row (the row with the greatest date; the last one in the file if a date

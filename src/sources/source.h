@@ -138,8 +138,22 @@ class Source {
 
   /// One fundamentals dataset for every symbol the source has it for, as of `as_of`, in the
   /// schema of FundamentalsSchema(dataset), sorted by symbol. A symbol missing from the result
-  /// has no data in that dataset.
+  /// has no data in that dataset, unless FundamentalsComplete says otherwise.
   virtual Result<table::Table> Fundamentals(FundamentalsDataset dataset, Date as_of) = 0;
+
+  /// Whether the last Fundamentals(dataset, ...) covered every symbol. false when the source
+  /// refreshed only some symbols under a request budget (FMP's per-symbol fallback): the
+  /// caller keeps its stored rows of the others.
+  virtual bool FundamentalsComplete(FundamentalsDataset /*dataset*/) const { return true; }
+
+  /// How many DailyBars calls the pipeline should keep in flight at once: 0 for a source that
+  /// answers from memory (the calls run on the workers), more for a network source whose
+  /// answers take a round trip (FMP: enough to keep the request quota full).
+  virtual int ConcurrentRequests() const { return 0; }
+
+  /// What the source did in this run, for the run summary (requests, retries, strategies): a
+  /// JSON object's text, or empty when there is nothing to report.
+  virtual std::string StatsJson() const { return {}; }
 };
 
 }  // namespace tickerflow::sources

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "table/table_source.h"
 
@@ -62,21 +63,47 @@ Status WriteParquet(Connection& connection, const Table& table, const std::files
                                      "positive, not {}",
                                      absolute, options.row_group_size));
   }
+  if (options.compression_level < 1 || options.compression_level > 22) {
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         fmt::format("writing Parquet file '{}': compression_level must be 1 to "
+                                     "22, not {}",
+                                     absolute, options.compression_level));
+  }
+  for (const auto& [key, value] : options.footer_metadata) {
+    if (key.empty() || key.find('\'') != std::string::npos) {
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           fmt::format("writing Parquet file '{}': footer key '{}' is empty or "
+                                       "has a single quote",
+                                       absolute, key));
+    }
+  }
   // The rows go to COPY straight from the Table's vectors through a TableSource: measured at
   // about 40% less time per daily file than appending them to a temporary table first.
   Result<TableSource> source = TableSource::Create(table);
   if (!source.ok()) return WriteError(source.status(), absolute);
   // The path is a bound parameter: DuckDB accepts one as COPY's target, so no file name is ever
-  // pasted into SQL. It must be the statement's only parameter: DuckDB 1.4.4 fails with an
-  // internal error ("Unsupported parameter type for filename") when COPY's query has another
-  // one, which is why the source's id is in the text (it is a number of ours, not input).
-  // ROW_GROUP_SIZE is an integer we format. DuckDB writes min/max/null-count statistics for
-  // every column by default.
-  const std::string sql = fmt::format(
-      "COPY (SELECT * FROM {}) TO ? (FORMAT parquet, COMPRESSION zstd, "
-      "ROW_GROUP_SIZE {})",
-      source->sql(), options.row_group_size);
-  const Status written = connection.Query(sql, {absolute}).status();
+  // pasted into SQL. COPY's query itself must have no parameter: DuckDB 1.4.4 fails with an
+  // internal error ("Unsupported parameter type for filename") when it has one, which is why
+  // the source's id is in the text (it is a number of ours, not input). Footer values are bound
+  // too (COPY's options take parameters); their keys are checked above. The numbers are ours.
+  // DuckDB writes min/max/null-count statistics for every column by default. A dictionary
+  // size limit of one byte holds no value, so no column is dictionary-encoded.
+  std::string sql = fmt::format(
+      "COPY (SELECT * FROM {}) TO ? (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {}, "
+      "ROW_GROUP_SIZE {}{}",
+      source->sql(), options.compression_level, options.row_group_size,
+      options.dictionary_encoding ? "" : ", DICTIONARY_SIZE_LIMIT 1");
+  std::vector<Parameter> parameters = {absolute};
+  if (!options.footer_metadata.empty()) {
+    sql.append(", KV_METADATA {");
+    for (size_t i = 0; i < options.footer_metadata.size(); ++i) {
+      sql.append(fmt::format("{}'{}': ?", i > 0 ? ", " : "", options.footer_metadata[i].first));
+      parameters.emplace_back(options.footer_metadata[i].second);
+    }
+    sql.push_back('}');
+  }
+  sql.push_back(')');
+  const Status written = connection.Query(sql, parameters).status();
   if (!written.ok()) return WriteError(written, absolute);
   return Status::Ok();
 }

@@ -32,6 +32,13 @@ Table EveryTypeWithNulls() {
       .value();
 }
 
+// Options with `rows` per row group and the rest at their defaults.
+ParquetWriteOptions RowGroups(int64_t rows) {
+  ParquetWriteOptions options;
+  options.row_group_size = rows;
+  return options;
+}
+
 // The bytes of a file.
 std::string ReadBytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -136,7 +143,7 @@ TEST_F(ParquetTest, ManyRowsSpanVectorsAndRowGroups) {
                    Column::Doubles("close", closes, valid), Column::Bigints("volume", volumes),
                    Column::Booleans("flag", flags, valid)})
           .value();
-  const Table read = RoundTrip(table, "many.parquet", {.row_group_size = 10000});
+  const Table read = RoundTrip(table, "many.parquet", RowGroups(10000));
   ASSERT_EQ(read.num_rows(), kRows);
   EXPECT_EQ(read, table);  // Same rows in the same order.
   EXPECT_EQ(QueryFile("SELECT count(DISTINCT row_group_id)::BIGINT FROM parquet_metadata(?)",
@@ -264,6 +271,39 @@ TEST_F(ParquetTest, FileUsesZstdStatisticsAndParquetTypes) {
             (std::vector<std::string>{"VARCHAR", "DATE", "DOUBLE", "BIGINT", "BOOLEAN"}));
 }
 
+// The daily files' settings: zstd level 1, no dictionary pages, and key-value pairs in the
+// footer whose values are bound, so any text survives.
+TEST_F(ParquetTest, CompressionLevelDictionaryAndFooterMetadataApply) {
+  std::vector<double> repeated(5000);
+  for (size_t i = 0; i < repeated.size(); ++i) repeated[i] = static_cast<double>(i % 7);
+  const Table table = Table::Make({Column::Doubles("x", repeated)}).value();
+  ParquetWriteOptions options;
+  options.compression_level = 1;
+  options.dictionary_encoding = false;
+  options.footer_metadata = {{"tickerflow.a", "{\"v\": 'quoted' ?}"}, {"b", ""}};
+  EXPECT_EQ(RoundTrip(table, "plain.parquet", options), table);
+  const Table encodings =
+      QueryFile("SELECT encodings, compression FROM parquet_metadata(?)", "plain.parquet");
+  ASSERT_EQ(encodings.num_rows(), 1u);
+  EXPECT_EQ(encodings.column(0).varchars()[0].find("DICTIONARY"), std::string::npos)
+      << encodings.column(0).varchars()[0];
+  EXPECT_EQ(encodings.column(1).varchars()[0], "ZSTD");
+  const Table metadata = QueryFile(
+      "SELECT decode(key), decode(value) FROM parquet_kv_metadata(?) ORDER BY 1", "plain.parquet");
+  ASSERT_EQ(metadata.num_rows(), 2u);
+  EXPECT_EQ(metadata.column(0).varchars()[0], "b");
+  EXPECT_EQ(metadata.column(1).varchars()[0], "");
+  EXPECT_EQ(metadata.column(0).varchars()[1], "tickerflow.a");
+  EXPECT_EQ(metadata.column(1).varchars()[1], "{\"v\": 'quoted' ?}");
+
+  // With the defaults, the same column of seven distinct values is dictionary-encoded.
+  EXPECT_EQ(RoundTrip(table, "dictionary.parquet"), table);
+  const Table defaults =
+      QueryFile("SELECT encodings FROM parquet_metadata(?)", "dictionary.parquet");
+  EXPECT_NE(defaults.column(0).varchars()[0].find("DICTIONARY"), std::string::npos)
+      << defaults.column(0).varchars()[0];
+}
+
 TEST_F(ParquetTest, OverwritingAFileReplacesItsContent) {
   // Two writes to the same path within the same second must not read back the first file.
   const Table first = Table::Make({Column::Bigints("n", {1, 2, 3})}).value();
@@ -374,10 +414,19 @@ TEST_F(ParquetTest, WritingIntoAMissingDirectoryIsAnIoError) {
 TEST_F(ParquetTest, InvalidWritesAreRejectedAndLeaveTheConnectionClean) {
   EXPECT_EQ(WriteParquet(*conn_, Table(), Path("no_columns.parquet")).code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(
-      WriteParquet(*conn_, EveryTypeWithNulls(), Path("x.parquet"), {.row_group_size = 0}).code(),
-      ErrorCode::kInvalidArgument);
+  EXPECT_EQ(WriteParquet(*conn_, EveryTypeWithNulls(), Path("x.parquet"), RowGroups(0)).code(),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(WriteParquet(*conn_, EveryTypeWithNulls(), "").code(), ErrorCode::kInvalidArgument);
+  for (const int level : {0, 23}) {
+    ParquetWriteOptions options;
+    options.compression_level = level;
+    EXPECT_EQ(WriteParquet(*conn_, EveryTypeWithNulls(), Path("x.parquet"), options).code(),
+              ErrorCode::kInvalidArgument);
+  }
+  ParquetWriteOptions quoted_key;
+  quoted_key.footer_metadata = {{"it's", "value"}};
+  EXPECT_EQ(WriteParquet(*conn_, EveryTypeWithNulls(), Path("x.parquet"), quoted_key).code(),
+            ErrorCode::kInvalidArgument);
   const Table bad_utf8 =
       Table::Make({Column::Varchars("s", {"fine", std::string("\xFF\xFE", 2)})}).value();
   EXPECT_EQ(WriteParquet(*conn_, bad_utf8, Path("bad.parquet")).code(),
@@ -393,7 +442,7 @@ TEST_F(ParquetTest, InvalidWritesAreRejectedAndLeaveTheConnectionClean) {
 }
 
 TEST_F(ParquetTest, WriterReusesOneConnectionForManyFilesOfDifferentSchemas) {
-  Result<ParquetWriter> writer = ParquetWriter::Create(*db_, {.row_group_size = 1000});
+  Result<ParquetWriter> writer = ParquetWriter::Create(*db_, RowGroups(1000));
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
   for (int i = 0; i < 30; ++i) {
     const Table table =

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <utility>
 
@@ -168,6 +169,31 @@ void Column::AppendNull() {
   if (validity_.empty()) validity_.assign(old_size, 1);
   std::visit([](auto& values) { values.emplace_back(); }, values_);
   validity_.push_back(0);
+}
+
+void Column::AppendFrom(const Column& from, size_t row) {
+  assert(from.type() == type_);
+  if (from.is_null(row)) {
+    AppendNull();
+    return;
+  }
+  switch (from.type()) {
+    case ColumnType::kVarchar:
+      AppendVarchar(from.varchars()[row]);
+      return;
+    case ColumnType::kDate:
+      AppendDate(from.dates()[row]);
+      return;
+    case ColumnType::kDouble:
+      AppendDouble(from.doubles()[row]);
+      return;
+    case ColumnType::kBigint:
+      AppendBigint(from.bigints()[row]);
+      return;
+    case ColumnType::kBoolean:
+      AppendBoolean(from.booleans()[row] != 0);
+      return;
+  }
 }
 
 Status Column::Validate() const {

@@ -119,6 +119,8 @@ class Column {
   void AppendBoolean(bool value);
   /// Appends a NULL (whatever the type).
   void AppendNull();
+  /// Appends row `row` of `from`, a column of the same type (checked by assert), NULL or not.
+  void AppendFrom(const Column& from, size_t row);
 
   /// Renames the column.
   void set_name(std::string name) { name_ = std::move(name); }

@@ -153,6 +153,9 @@ Result<std::vector<SymbolBar>> SimulatedSource::BarsOn(Date date) {
     if (session < spec.first_session || session > spec.last_session) continue;
     bars.clear();
     m.prices.AppendBars(spec, session, session, m.revision, &bars);
+    // Like FMP's eod-bulk, which has no vwap column: a bulk update leaves vwap NULL on the
+    // sessions it adds, in both sources alike.
+    bars.front().vwap.reset();
     result.push_back(SymbolBar{spec.symbol, bars.front()});
   }
   return result;
