@@ -13,6 +13,8 @@ echo "== parquet: one ticker's daily file, 5,000 rows x 36 columns, zstd, one Du
 echo
 bash "$(dirname "$0")/pipeline.sh" "$build"
 echo
+bash "$(dirname "$0")/fmp_quota.sh" "$build"
+echo
 echo "== scan_latest: last row of 9,000 daily files x 5,040 rows, per row group size, against"
 echo "   SELECT * ... QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY date DESC) = 1"
 echo "   (targets: at most 2 s, and 10x faster than that query); derived columns; merge; encodings."

@@ -17,10 +17,13 @@ packages=(
   g++
   libbenchmark-dev
   libcli11-dev
+  libcpp-httplib-dev
+  libcurl4-openssl-dev
   libfmt-dev
   libgmock-dev
   libgtest-dev
   librapidcheck-dev
+  libsimdjson-dev
   libspdlog-dev
   nlohmann-json3-dev
   ninja-build

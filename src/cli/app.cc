@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <exception>
@@ -9,17 +10,30 @@
 #include <string>
 #include <string_view>
 
+#include "cli/fmp_sim_command.h"
 #include "cli/indicators_command.h"
 #include "cli/query_command.h"
 #include "cli/run_command.h"
 #include "common/date.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "net/rate_limiter.h"
 
 namespace tickerflow::cli {
 namespace {
 
 constexpr std::string_view kProgram = "tickerflow";
+
+// glibc hands blocks of 128 KB and more back to the kernel as soon as they are freed, and trims
+// each thread's heap as it shrinks. A daily update allocates and frees the same few MB per file
+// 9,000 times (DuckDB's write buffers, the indicator columns), so every file paid page faults
+// and TLB shootdowns again: about a sixth of process_files' system time. Keeping up to 64 MB
+// blocks and 256 MB of free heap costs nothing when the memory is reused, and the run stays
+// far below its 2 GB budget (docs/performance.md).
+void KeepFreedMemory() {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
 
 // CLI11's own failure text, with the command that failed in front and the usage of that
 // (sub)command after it, so that a mistyped flag shows at once what the right ones are.
@@ -73,9 +87,53 @@ int Run(int argc, const char* const* argv) {
       "run", "Bring every symbol's daily file up to date, load fundamentals, rebuild the screener");
   run_command
       ->add_option("--source", run.source,
-                   "Where the data comes from: the built-in simulated market")
-      ->check(CLI::IsMember({"simulated"}))
+                   "Where the data comes from: the built-in simulated market, or Financial "
+                   "Modeling Prep (key in the FMP_API_KEY environment variable)")
+      ->check(CLI::IsMember({"simulated", "fmp"}))
       ->capture_default_str();
+  run_command
+      ->add_option("--fmp-plan", run.fmp_plan,
+                   "FMP: your plan, which sets the rate limit (300, 750 or 3,000 requests/min)")
+      ->check(CLI::IsMember({"starter", "premium", "ultimate"}))
+      ->capture_default_str();
+  run_command
+      ->add_option("--rate-limit", run.rate_limit,
+                   "FMP: requests per minute, e.g. 600/min (overrides --fmp-plan's rate)")
+      ->type_name("N/min")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            Result<int> rate = net::ParseRateLimit(text);
+            return rate.ok() ? std::string() : rate.status().message();
+          },
+          "N/min"));
+  run_command->add_option("--fmp-base-url", run.fmp_base_url, "FMP: scheme and host of the API")
+      ->type_name("URL")
+      ->capture_default_str();
+  run_command
+      ->add_option("--symbols", run.symbols,
+                   "FMP: cover these symbols (A,B,C) instead of every listed US stock")
+      ->delimiter(',')
+      ->type_name("A,B,C");
+  run_command
+      ->add_option("--symbols-file", run.symbols_file,
+                   "FMP: a file of symbols to cover (one per line or comma-separated; # comments)")
+      ->type_name("PATH");
+  run_command
+      ->add_option("--fundamentals-budget", run.fundamentals_budget,
+                   "FMP: the share of a day's quota that per-symbol fundamentals may use when the "
+                   "plan has no bulk files (0 to 1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  run_command
+      ->add_option("--http-timeout", run.http_timeout,
+                   "FMP: seconds a request may take, or stall, before it is retried (bulk "
+                   "files get 10 minutes)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  run_command->add_flag("--etfs", run.etfs, "FMP: include ETFs in the universe");
+  run_command->add_flag("--adjusted", run.adjusted,
+                        "FMP: also fetch dividend-adjusted closes (adj_close; one more request "
+                        "per symbol)");
   run_command->add_option("--data", run.data_dir, "The data directory (created if missing)")
       ->type_name("DIR")
       ->capture_default_str();
@@ -120,6 +178,84 @@ int Run(int argc, const char* const* argv) {
       ->capture_default_str();
   query_command->add_option("sql", query.sql, "The SQL statement")->required();
 
+  FmpSimCommandOptions fmp_sim;
+  CLI::App* fmp_sim_command = app.add_subcommand(
+      "fmp-sim",
+      "Serve the simulated market through Financial Modeling Prep's stable API on a local "
+      "port (for testing the FMP client); stops on SIGTERM or SIGINT");
+  fmp_sim_command->add_option("--host", fmp_sim.host, "The address to listen on")
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--port", fmp_sim.port,
+                   "The port; 0 picks a free one. The first line of output is "
+                   "'listening on http://HOST:PORT'")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  fmp_sim_command->add_option("--universe", fmp_sim.universe, "Number of symbols")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--years", fmp_sim.years,
+                   "Years of history the vendor has before --as-of; 0: all of it")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  fmp_sim_command->add_option("--seed", fmp_sim.seed, "Random seed (market and faults)")
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--as-of", fmp_sim.as_of,
+                   "The vendor's today, YYYY-MM-DD (default: today, UTC); its last session is "
+                   "the latest trading day on or before it")
+      ->type_name("DATE")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            Result<Date> date = Date::Parse(text);
+            return date.ok() ? std::string() : date.status().message();
+          },
+          "DATE"));
+  fmp_sim_command
+      ->add_option("--revise-last", fmp_sim.revise_last,
+                   "The vendor revises the bars of the last N sessions")
+      ->check(CLI::Range(0, 250))
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--plan", fmp_sim.plan,
+                   "Subscription plan: starter (300/min, 5 years, no bulk), premium (750/min, "
+                   "30 years, bulk except eod-bulk), ultimate (3,000/min, everything)")
+      ->check(CLI::IsMember({"starter", "premium", "ultimate"}))
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--rate-limit", fmp_sim.rate_limit,
+                   "Requests per window, N/min (default: the plan's)")
+      ->type_name("N/min");
+  fmp_sim_command
+      ->add_option("--window-seconds", fmp_sim.window_seconds,
+                   "Length of the sliding rate-limit window")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--fault-rate", fmp_sim.fault_rate,
+                   "Share of requests that fail: 500, stall, truncated body, malformed body, "
+                   "200 with an error body (equally likely)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  fmp_sim_command
+      ->add_option("--stall-seconds", fmp_sim.stall_seconds,
+                   "How long a stalled response waits (longer than the client's timeout)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  fmp_sim_command->add_option(
+      "--api-key", fmp_sim.api_key,
+      "The key requests must carry in ?apikey= (default: any non-empty key)");
+  fmp_sim_command
+      ->add_option("--request-log", fmp_sim.request_log,
+                   "Append one JSON line per request (time, path, parameters, status, fault; "
+                   "never the key)")
+      ->type_name("FILE");
+  fmp_sim_command
+      ->add_option("--profile-part-rows", fmp_sim.profile_part_rows, "Rows per profile-bulk part")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -143,6 +279,7 @@ int Run(int argc, const char* const* argv) {
     return Report("run", RunRunCommand(run, std::cout, ::isatty(STDERR_FILENO) == 1));
   }
   if (query_command->parsed()) return Report("query", RunQueryCommand(query, std::cout));
+  if (fmp_sim_command->parsed()) return Report("fmp-sim", RunFmpSimCommand(fmp_sim, std::cout));
   // require_subcommand(1) makes this unreachable; say so rather than succeed silently.
   std::cerr << fmt::format("{}: error: no command was run\n", kProgram);
   return kExitFailure;
@@ -151,6 +288,7 @@ int Run(int argc, const char* const* argv) {
 }  // namespace
 
 int Main(int argc, const char* const* argv) {
+  KeepFreedMemory();
   // The top of the program: whatever escapes is reported, never swallowed, and fails the run.
   try {
     return Run(argc, argv);

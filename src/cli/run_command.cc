@@ -2,15 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "cli/progress_bar.h"
 #include "common/log.h"
+#include "net/http_client.h"
+#include "net/rate_limiter.h"
 #include "pipeline/pipeline.h"
+#include "sources/fmp/fmp_source.h"
 #include "sources/simulated/simulated_source.h"
 #include "storage/local_store.h"
 #include "table/database.h"
@@ -58,9 +65,11 @@ std::string Describe(const pipeline::Json& step) {
                        Thousands(Count(counts, "new_symbols")), Thousands(Count(counts, "tasks")));
   }
   if (name == "process_files") {
-    return fmt::format("{} files written, {} unchanged, {} rows added, {} revised{}",
+    const int64_t no_data = Count(out, "no_data");
+    return fmt::format("{} files written, {} unchanged, {} rows added, {} revised{}{}",
                        Thousands(Count(out, "updated")), Thousands(Count(out, "unchanged")),
                        Thousands(Count(out, "rows_added")), Thousands(Count(out, "rows_revised")),
+                       no_data > 0 ? fmt::format(", {} without data", Thousands(no_data)) : "",
                        out.value("bulk", false) ? " (bulk requests)" : "");
   }
   if (name == "fetch_fundamentals") {
@@ -97,26 +106,94 @@ void PrintSummary(const pipeline::Json& summary, std::ostream& out) {
                      summary.value("run_id", ""));
 }
 
+// The symbols of --symbols and --symbols-file: separated by commas, spaces or new lines; '#'
+// starts a comment.
+Result<std::vector<std::string>> ReadSymbols(const RunCommandOptions& options) {
+  std::string text;
+  for (const std::string& symbol : options.symbols) text += symbol + "\n";
+  if (!options.symbols_file.empty()) {
+    std::ifstream file(options.symbols_file);
+    if (!file) {
+      return Status::Error(ErrorCode::kNotFound,
+                           fmt::format("--symbols-file {}: cannot open the file; check the path",
+                                       options.symbols_file));
+    }
+    std::string line;
+    while (std::getline(file, line)) text += line.substr(0, line.find('#')) + "\n";
+  }
+  for (char& c : text) {
+    if (c == ',' || c == '\r' || c == '\t') c = ' ';
+  }
+  std::vector<std::string> symbols;
+  std::istringstream words(text);
+  for (std::string word; words >> word;) symbols.push_back(word);
+  return symbols;
+}
+
+// The FMP source for --source fmp: key from FMP_API_KEY, quota from --fmp-plan or
+// --rate-limit, malformed bodies saved under _quarantine/ in the data directory.
+Result<std::unique_ptr<sources::FmpSource>> MakeFmpSource(const RunCommandOptions& options,
+                                                          storage::ObjectStore& store) {
+  const char* key = std::getenv("FMP_API_KEY");
+  if (key == nullptr || *key == '\0') {
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         "--source fmp needs an API key: set the FMP_API_KEY environment "
+                         "variable (export FMP_API_KEY=...; keys are on "
+                         "https://site.financialmodelingprep.com/developer/docs/dashboard)");
+  }
+  sources::FmpOptions fmp;
+  fmp.api_key = key;
+  fmp.base_url = options.fmp_base_url;
+  TF_ASSIGN_OR_RETURN(sources::FmpPlan plan, sources::ParseFmpPlan(options.fmp_plan));
+  fmp.requests_per_minute = sources::RequestsPerMinute(plan);
+  if (!options.rate_limit.empty()) {
+    TF_ASSIGN_OR_RETURN(fmp.requests_per_minute, net::ParseRateLimit(options.rate_limit));
+  }
+  TF_ASSIGN_OR_RETURN(fmp.symbols, ReadSymbols(options));
+  fmp.fundamentals_budget = options.fundamentals_budget;
+  fmp.include_etfs = options.etfs;
+  fmp.adjusted = options.adjusted;
+  fmp.quarantine = [&store](const std::string& name, std::string_view body) {
+    const Status status = store.Put("_quarantine/" + name, body);
+    if (!status.ok()) TF_LOG_WARN("could not save _quarantine/{}: {}", name, status.message());
+  };
+  net::HttpClientOptions http_options;
+  http_options.total_timeout = std::chrono::seconds(options.http_timeout);
+  // A stalled transfer is abandoned after the same time, or 30 s, whichever is shorter.
+  http_options.low_speed_time =
+      std::min(http_options.low_speed_time, std::chrono::seconds(options.http_timeout));
+  TF_ASSIGN_OR_RETURN(std::unique_ptr<net::HttpClient> http, net::HttpClient::Create(http_options));
+  return sources::FmpSource::Create(std::move(fmp), std::move(http));
+}
+
 }  // namespace
 
 Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool terminal) {
-  if (options.source != "simulated") {
+  if (options.source != "simulated" && options.source != "fmp") {
     return Status::Error(ErrorCode::kInvalidArgument,
-                         fmt::format("--source {}: only 'simulated' is available", options.source));
+                         fmt::format("--source {}: expected 'simulated' or 'fmp'", options.source));
   }
   Date as_of = TodayUtc();
   if (!options.as_of.empty()) {
     TF_ASSIGN_OR_RETURN(as_of, Date::Parse(options.as_of));
   }
-  sources::SimulatedOptions market;
-  market.seed = options.seed;
-  market.universe = options.universe;
-  market.revise_last = options.revise_last;
-  market.as_of = as_of;
-  TF_ASSIGN_OR_RETURN(std::unique_ptr<sources::SimulatedSource> source,
-                      sources::SimulatedSource::Create(market));
   TF_ASSIGN_OR_RETURN(std::unique_ptr<storage::LocalStore> store,
                       storage::LocalStore::Open(options.data_dir));
+  std::unique_ptr<sources::Source> source;
+  sources::FmpSource* fmp = nullptr;  // Set for --source fmp: its counters are printed.
+  if (options.source == "fmp") {
+    TF_ASSIGN_OR_RETURN(std::unique_ptr<sources::FmpSource> fmp_source,
+                        MakeFmpSource(options, *store));
+    fmp = fmp_source.get();
+    source = std::move(fmp_source);
+  } else {
+    sources::SimulatedOptions market;
+    market.seed = options.seed;
+    market.universe = options.universe;
+    market.revise_last = options.revise_last;
+    market.as_of = as_of;
+    TF_ASSIGN_OR_RETURN(source, sources::SimulatedSource::Create(market));
+  }
 
   const int workers = options.workers > 0
                           ? options.workers
@@ -140,8 +217,23 @@ Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool t
   pipeline::RunOptions run_options{.as_of = as_of, .years = options.years, .run_id = {}};
   Result<pipeline::RunSummary> summary = pipeline::RunPipeline(context, run_options);
   RestoreLogOutput();
-  if (!summary.ok()) return summary.status();
+  auto print_fmp_stats = [&] {
+    if (fmp == nullptr) return;
+    const pipeline::Json stats = fmp->Stats();
+    out << fmt::format(
+        "fmp: {} requests, {} retries, {} throttled (429), {} bytes, {} rows "
+        "dropped, bars {}, fundamentals {}\n",
+        Thousands(Count(stats, "requests")), Thousands(Count(stats, "retries")),
+        Thousands(Count(stats, "throttled")), Thousands(Count(stats, "bytes")),
+        Thousands(Count(stats, "dropped_rows")), stats.value("bars_strategy", ""),
+        stats.value("fundamentals_strategy", ""));
+  };
+  if (!summary.ok()) {
+    print_fmp_stats();  // What was spent before the run stopped.
+    return summary.status();
+  }
   PrintSummary(summary->json, out);
+  print_fmp_stats();
   return Status::Ok();
 }
 

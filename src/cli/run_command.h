@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -20,7 +21,7 @@ namespace tickerflow::cli {
 
 /// The flags of `tickerflow run`.
 struct RunCommandOptions {
-  std::string source = "simulated";  ///< Only "simulated" so far.
+  std::string source = "simulated";  ///< "simulated" or "fmp".
   std::string data_dir = "data";
   int universe = 1000;  ///< Simulated market: how many symbols.
   int years = 10;       ///< History for a symbol without a file.
@@ -28,6 +29,17 @@ struct RunCommandOptions {
   std::string as_of;    ///< YYYY-MM-DD; empty: today (UTC).
   int revise_last = 0;  ///< Simulated market: sessions the vendor revises.
   int workers = 0;      ///< process_files threads; 0: one per core.
+
+  // --source fmp (the key comes from the FMP_API_KEY environment variable).
+  std::string fmp_plan = "starter";  ///< starter, premium or ultimate: the rate limit.
+  std::string rate_limit;            ///< "N/min", overriding the plan's rate; empty: the plan's.
+  std::string fmp_base_url = "https://financialmodelingprep.com";
+  std::vector<std::string> symbols;   ///< Cover these symbols instead of the listed universe.
+  std::string symbols_file;           ///< A file of symbols (one per line or comma-separated).
+  double fundamentals_budget = 0.02;  ///< Share of a day's quota for per-symbol fundamentals.
+  int http_timeout = 120;  ///< Seconds an FMP request (not a bulk file) may take, or stall.
+  bool etfs = false;       ///< Include ETFs in the universe.
+  bool adjusted = false;   ///< Fetch dividend-adjusted closes (adj_close).
 };
 
 /// Runs the pipeline. kInvalidArgument for a bad option value, kFailedPrecondition when

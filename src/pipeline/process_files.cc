@@ -1,5 +1,6 @@
 // process_files: the per-symbol update (design.md §4) on a pool of workers.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -50,6 +51,7 @@ struct TaskOutcome {
   size_t rows_revised = 0;
   size_t bars_dropped = 0;
   bool refetched = false;
+  bool no_data = false;  // Listed, but the source has no bar for it (FMP's `[]`).
 };
 
 // One worker's DuckDB connection and indicator memory, reused for every symbol.
@@ -259,7 +261,10 @@ Result<TaskOutcome> ProcessOne(PipelineContext& context, Worker& worker, size_t 
   outcome.rows_added = merge.rows_added;
   outcome.rows_revised = merge.rows_revised;
   if (!merge.changed && !stored.empty()) return outcome;  // Nothing new: leave the file alone.
-  if (merge.prices.empty()) return outcome;               // Listed, but no bar yet.
+  if (merge.prices.empty()) {  // Listed, but the source has no bar for it.
+    outcome.no_data = true;
+    return outcome;
+  }
 
   TF_ASSIGN_OR_RETURN(table::Table daily,
                       BuildDailyTable(task.symbol, merge.prices, worker.scratch));
@@ -348,6 +353,7 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
   FailureList failures;
   Status stop_status = Status::Ok();
   size_t updated = 0, unchanged = 0, rows_added = 0, rows_revised = 0, refetched = 0, dropped = 0;
+  std::vector<std::string> no_data;  // Symbols without a single bar from the source.
 
   context.progress.StepStarted("process_files", static_cast<int64_t>(tasks.size()));
   // A network source fetches ahead of the workers; stopped before the tallies are read.
@@ -385,6 +391,7 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
         rows_added += outcome->rows_added;
         rows_revised += outcome->rows_revised;
         refetched += outcome->refetched ? 1 : 0;
+        if (outcome->no_data) no_data.push_back(task.symbol);
         dropped += outcome->bars_dropped;
       } else if (ActionFor(outcome.status().code()) == ErrorAction::kStop) {
         stop_status = Status::Error(outcome.status().code(),
@@ -423,6 +430,16 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
   output["rows_revised"] = rows_revised;
   output["refetched"] = refetched;
   output["bars_dropped"] = dropped;
+  // Symbols the source listed but has no bar for (an empty history): reported, not failures.
+  std::sort(no_data.begin(), no_data.end());
+  output["no_data"] = no_data.size();
+  output["no_data_symbols"] = no_data;
+  if (!no_data.empty()) {
+    TF_LOG_INFO(
+        "process_files: {} listed symbol(s) without any bar from the source: {}{}", no_data.size(),
+        fmt::join(no_data.begin(), no_data.begin() + std::min<size_t>(no_data.size(), 20), ", "),
+        no_data.size() > 20 ? ", ..." : "");
+  }
   output["bulk"] = bulk.has_value();
   output["failures"] = failures.ToJson();
   return output;
