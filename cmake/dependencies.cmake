@@ -6,6 +6,7 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
+find_package(tomlplusplus 3 REQUIRED)
 
 if(TICKERFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)

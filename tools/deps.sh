@@ -25,6 +25,7 @@ packages=(
   librapidcheck-dev
   libsimdjson-dev
   libspdlog-dev
+  libtomlplusplus-dev
   nlohmann-json3-dev
   ninja-build
   nodejs

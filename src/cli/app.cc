@@ -130,6 +130,12 @@ int Run(int argc, const char* const* argv) {
                    "files get 10 minutes)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  run_command
+      ->add_option("--config", run.config_path,
+                   "FMP: configuration file with [fmp] api_key = \"...\" when FMP_API_KEY is not "
+                   "set (default: $TICKERFLOW_CONFIG, else ~/.config/tickerflow/config.toml if it "
+                   "exists)")
+      ->type_name("PATH");
   run_command->add_flag("--etfs", run.etfs, "FMP: include ETFs in the universe");
   run_command->add_flag("--adjusted", run.adjusted,
                         "FMP: also fetch dividend-adjusted closes (adj_close; one more request "

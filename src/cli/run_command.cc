@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "cli/progress_bar.h"
+#include "common/config.h"
 #include "common/log.h"
 #include "net/http_client.h"
 #include "net/rate_limiter.h"
@@ -130,19 +132,45 @@ Result<std::vector<std::string>> ReadSymbols(const RunCommandOptions& options) {
   return symbols;
 }
 
+// The FMP key: FMP_API_KEY, else [fmp] api_key of the configuration file (--config, or the
+// default path when that file exists).
+Result<std::string> FmpApiKey(const RunCommandOptions& options) {
+  if (const char* key = std::getenv("FMP_API_KEY"); key != nullptr && *key != '\0') {
+    return std::string(key);
+  }
+  const std::filesystem::path path = options.config_path.empty()
+                                         ? DefaultConfigPath()
+                                         : std::filesystem::path(options.config_path);
+  if (!path.empty()) {
+    Result<Config> config = LoadConfig(path);
+    if (!config.ok() &&
+        (config.status().code() != ErrorCode::kNotFound || !options.config_path.empty())) {
+      return config.status();
+    }
+    if (config.ok() && config->fmp_api_key.has_value()) {
+      if (config->readable_by_others) {
+        TF_LOG_WARN("{} holds your FMP key and other users can read it: chmod 600 {}",
+                    path.string(), path.string());
+      }
+      return *config->fmp_api_key;
+    }
+  }
+  return Status::Error(
+      ErrorCode::kInvalidArgument,
+      fmt::format("--source fmp needs an API key: set the FMP_API_KEY "
+                  "environment variable (export FMP_API_KEY=...), or put it in "
+                  "{} as [fmp] api_key = \"...\"; keys are on "
+                  "https://site.financialmodelingprep.com/developer/docs/"
+                  "dashboard",
+                  path.empty() ? "a configuration file (--config)" : path.string()));
+}
+
 // The FMP source for --source fmp: key from FMP_API_KEY, quota from --fmp-plan or
 // --rate-limit, malformed bodies saved under _quarantine/ in the data directory.
 Result<std::unique_ptr<sources::FmpSource>> MakeFmpSource(const RunCommandOptions& options,
                                                           storage::ObjectStore& store) {
-  const char* key = std::getenv("FMP_API_KEY");
-  if (key == nullptr || *key == '\0') {
-    return Status::Error(ErrorCode::kInvalidArgument,
-                         "--source fmp needs an API key: set the FMP_API_KEY environment "
-                         "variable (export FMP_API_KEY=...; keys are on "
-                         "https://site.financialmodelingprep.com/developer/docs/dashboard)");
-  }
   sources::FmpOptions fmp;
-  fmp.api_key = key;
+  TF_ASSIGN_OR_RETURN(fmp.api_key, FmpApiKey(options));
   fmp.base_url = options.fmp_base_url;
   TF_ASSIGN_OR_RETURN(sources::FmpPlan plan, sources::ParseFmpPlan(options.fmp_plan));
   fmp.requests_per_minute = sources::RequestsPerMinute(plan);

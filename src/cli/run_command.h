@@ -38,8 +38,10 @@ struct RunCommandOptions {
   std::string symbols_file;           ///< A file of symbols (one per line or comma-separated).
   double fundamentals_budget = 0.02;  ///< Share of a day's quota for per-symbol fundamentals.
   int http_timeout = 120;  ///< Seconds an FMP request (not a bulk file) may take, or stall.
-  bool etfs = false;       ///< Include ETFs in the universe.
-  bool adjusted = false;   ///< Fetch dividend-adjusted closes (adj_close).
+  /// The configuration file (common/config.h); empty: DefaultConfigPath(), if it exists.
+  std::string config_path;
+  bool etfs = false;      ///< Include ETFs in the universe.
+  bool adjusted = false;  ///< Fetch dividend-adjusted closes (adj_close).
 };
 
 /// Runs the pipeline. kInvalidArgument for a bad option value, kFailedPrecondition when

@@ -520,6 +520,31 @@ TEST_F(FmpTest, InjectedFaultsAreRetriedAndChangeNoFile) {
   ExpectSameFiles(dir_ / "A", dir_ / "B", /*fundamentals=*/true);
 }
 
+// Without FMP_API_KEY the key comes from the configuration file; a file others can read is
+// warned about; with neither, the run stops saying how to set one.
+TEST_F(FmpTest, TheKeyCanComeFromTheConfigurationFile) {
+  std::unique_ptr<SimServer> sim = StartSim(kAsOf, "premium");
+  ASSERT_GT(sim->port(), 0);
+  const fs::path config = dir_ / "config.toml";
+  std::ofstream(config) << "[fmp]\napi_key = \"" << kKey << "\"\n";
+  fs::permissions(config, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+  const ProgramResult fmp =
+      RunFmp(*sim, dir_ / "A", kAsOf, {"--config", config.string(), "--etfs"}, /*key=*/"");
+  ASSERT_EQ(fmp.exit_code, 0) << fmp.err;
+  EXPECT_THAT(fmp.err, HasSubstr("chmod 600"));
+  EXPECT_THAT(fmp.out + fmp.err, Not(HasSubstr(std::string(kKey))));
+  EXPECT_GT(QueryColumn(dir_ / "A", "SELECT DISTINCT symbol FROM daily").size(), 30u);
+
+  ::setenv("TICKERFLOW_CONFIG", (dir_ / "no-such-config.toml").c_str(), /*overwrite=*/1);
+  const ProgramResult keyless = RunFmp(*sim, dir_ / "B", kAsOf, {}, /*key=*/"");
+  ::unsetenv("TICKERFLOW_CONFIG");
+  EXPECT_EQ(keyless.exit_code, 1);
+  EXPECT_THAT(keyless.err, HasSubstr("FMP_API_KEY"));
+  EXPECT_THAT(keyless.err, HasSubstr("api_key"));
+  EXPECT_EQ(sim->Terminate(), 0) << sim->err();
+}
+
 TEST_F(FmpTest, WrongKeyStopsTheRunWithoutShowingTheKey) {
   constexpr std::string_view kWrongKey = "Wr0ngK3y-e2e-9f7c1d";
   std::unique_ptr<SimServer> sim = StartSim(kAsOf, "premium");
