@@ -25,8 +25,7 @@
 
 #include "common/csv.h"
 #include "common/date.h"
-
-extern char** environ;  // NOLINT(readability-identifier-naming): POSIX's name.
+#include "fmp_sim_server.h"
 
 namespace tickerflow {
 namespace {
@@ -36,104 +35,15 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 using Json = nlohmann::json;
+using tickerflow::testing::SimServer;
 
-constexpr std::string_view kProgram = TICKERFLOW_BINARY_DIR "/tickerflow";
 constexpr std::string_view kKey = "integration-key";
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// fmp-sim's flags with this file's API key in front.
+std::vector<std::string> WithKey(std::vector<std::string> flags) {
+  flags.insert(flags.begin(), {"--api-key", std::string(kKey)});
+  return flags;
 }
-
-// A running `tickerflow fmp-sim`: started on a free port, stopped with SIGTERM.
-class SimServer {
- public:
-  SimServer(const fs::path& dir, std::vector<std::string> flags) : dir_(dir) {
-    fs::create_directories(dir_);
-    const fs::path out = dir_ / "stdout";
-    const fs::path err = dir_ / "stderr";
-    std::vector<std::string> args = {
-        std::string(kProgram), "fmp-sim",         "--port",        "0",
-        "--api-key",           std::string(kKey), "--request-log", log().string()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    if (pid_ <= 0) return;
-    // The first line says where it listens. Generous: the machine may be busy.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string text = ReadText(out);
-      const size_t newline = text.find('\n');
-      if (newline != std::string::npos) {
-        first_line_ = text.substr(0, newline);
-        const size_t colon = first_line_.rfind(':');
-        if (colon != std::string::npos) port_ = std::atoi(first_line_.c_str() + colon + 1);
-        break;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // It died before listening.
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  SimServer(const SimServer&) = delete;
-  SimServer& operator=(const SimServer&) = delete;
-  ~SimServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  int port() const { return port_; }
-  const std::string& first_line() const { return first_line_; }
-  fs::path log() const { return dir_ / "requests.jsonl"; }
-  std::string err() const { return ReadText(dir_ / "stderr"); }
-
-  // SIGTERM, then the exit status (-signal if killed; -1000 if it did not stop in time).
-  int Terminate() {
-    if (pid_ <= 0) return -2000;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1000;  // The destructor kills it.
-  }
-
-  // Every line of the request log.
-  std::vector<Json> LogLines() const {
-    std::vector<Json> lines;
-    std::istringstream in(ReadText(log()));
-    for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
-    return lines;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-  std::string first_line_;
-};
 
 class FmpSimTest : public ::testing::Test {
  protected:
@@ -147,7 +57,8 @@ class FmpSimTest : public ::testing::Test {
   std::unique_ptr<SimServer> Start(std::vector<std::string> flags) {
     std::vector<std::string> market = {"--universe", "200", "--seed", "7", "--as-of", "2025-06-02"};
     market.insert(market.end(), flags.begin(), flags.end());
-    auto server = std::make_unique<SimServer>(dir_ / fmt::format("server-{}", servers_++), market);
+    auto server =
+        std::make_unique<SimServer>(dir_ / fmt::format("server-{}", servers_++), WithKey(market));
     EXPECT_GT(server->port(), 0) << server->err();
     EXPECT_EQ(server->first_line(),
               fmt::format("listening on http://127.0.0.1:{}", server->port()));
@@ -264,7 +175,7 @@ TEST_F(FmpSimTest, AnswersLikeFmpAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(legacy->status, 404);
 
   // The request log has every request, never the key.
-  const std::string log_text = ReadText(server->log());
+  const std::string log_text = testing::ReadFileText(server->log());
   EXPECT_THAT(log_text, Not(HasSubstr(std::string(kKey))));
   EXPECT_THAT(log_text, Not(HasSubstr("wrong-key")));
   const std::vector<Json> lines = server->LogLines();
@@ -381,7 +292,7 @@ TEST_F(FmpSimTest, RejectsBadFlags) {
   for (const std::vector<std::string>& flags : {std::vector<std::string>{"--plan", "gold"},
                                                 {"--rate-limit", "fast"},
                                                 {"--fault-rate", "2"}}) {
-    SimServer server(dir_ / fmt::format("bad-{}", servers_++), flags);
+    SimServer server(dir_ / fmt::format("bad-{}", servers_++), WithKey(flags));
     EXPECT_EQ(server.port(), 0);
     EXPECT_THAT(server.err(), HasSubstr("error"));
   }

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "common/date.h"
+#include "fmp_sim_server.h"
 #include "net/http_client.h"
 #include "process_runner.h"
 #include "sources/fmp/fmp_source.h"
@@ -49,6 +50,7 @@ using ::testing::Not;
 using tickerflow::testing::ProgramResult;
 using tickerflow::testing::ReadFileText;
 using tickerflow::testing::RunProgram;
+using tickerflow::testing::SimServer;
 using Json = nlohmann::json;
 
 // The market both sources simulate: small enough for the whole file to run in about two
@@ -64,91 +66,6 @@ constexpr std::string_view kWorkers = "2";
 
 const std::vector<std::string> kFundamentals = {"profiles", "ratios_ttm", "key_metrics_ttm",
                                                 "scores",   "ratings",    "dcf"};
-
-// A running `tickerflow fmp-sim`: started on a free loopback port, stopped with SIGTERM.
-class SimServer {
- public:
-  SimServer(const fs::path& dir, const std::vector<std::string>& flags) : dir_(dir) {
-    fs::create_directories(dir_);
-    const fs::path out = dir_ / "stdout";
-    std::vector<std::string> args = {
-        std::string(testing::kProgram), "fmp-sim", "--port", "0", "--request-log", log().string()};
-    args.insert(args.end(), flags.begin(), flags.end());
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-    if (pid_ <= 0) return;
-    // The first line says where it listens. Generous: the machine may be busy.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string text = ReadFileText(out);
-      const size_t newline = text.find('\n');
-      if (newline != std::string::npos) {
-        const size_t colon = text.rfind(':', newline);
-        if (colon != std::string::npos) port_ = std::atoi(text.c_str() + colon + 1);
-        break;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // It died before listening.
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  SimServer(const SimServer&) = delete;
-  SimServer& operator=(const SimServer&) = delete;
-  ~SimServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-
-  int port() const { return port_; }
-  std::string base_url() const { return fmt::format("http://127.0.0.1:{}", port_); }
-  fs::path log() const { return dir_ / "requests.jsonl"; }
-  std::string err() const { return ReadFileText(dir_ / "stderr"); }
-
-  // SIGTERM, then the exit status (-signal if killed; -1000 if it did not stop in time).
-  int Terminate() {
-    if (pid_ <= 0) return -2000;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return -1000;  // The destructor kills it.
-  }
-
-  // Every line of the request log.
-  std::vector<Json> LogLines() const {
-    std::vector<Json> lines;
-    std::istringstream in(ReadFileText(log()));
-    for (std::string line; std::getline(in, line);) lines.push_back(Json::parse(line));
-    return lines;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 // The numbers of the `fmp: ...` line a --source fmp run prints last.
 struct FmpStatsLine {
