@@ -7,6 +7,8 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(pugixml 1.13 REQUIRED)
 
 if(TICKERFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything tickerflow's build and tests need on Debian 12, idempotently:
 #   1. Debian packages, only those missing (apt-get update first, once, when something is missing);
-#   2. DuckDB 1.4.4 from the npm registry, pinned by package-lock.json, unpacked into .deps/duckdb.
+#   2. npm-registry packages pinned by package-lock.json (`npm ci`): DuckDB 1.4.4, unpacked into
+#      .deps/duckdb, and s3rver 3.7.1, the S3-compatible server the S3 integration tests run from
+#      node_modules/.bin/s3rver.
 # Run through `make deps`. Needs root (or sudo) only when a Debian package is missing.
 set -euo pipefail
 
@@ -22,9 +24,11 @@ packages=(
   libfmt-dev
   libgmock-dev
   libgtest-dev
+  libpugixml-dev
   librapidcheck-dev
   libsimdjson-dev
   libspdlog-dev
+  libssl-dev
   libtomlplusplus-dev
   nlohmann-json3-dev
   ninja-build
@@ -49,15 +53,19 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# DuckDB: the C header from `duckdb`, the shared library from `@duckdb/node-bindings-linux-x64`.
-# Scripts stay disabled: the duckdb package's install script would download a Node addon.
+# npm packages. DuckDB: the C header from `duckdb`, the shared library from
+# `@duckdb/node-bindings-linux-x64`, copied out of node_modules. s3rver stays in node_modules
+# (plain JavaScript, no install script). Scripts stay disabled: the duckdb package's install
+# script would download a Node addon. The stamp is the lockfile's hash, so any lockfile change
+# reinstalls; a deleted node_modules does too.
 duckdb_dir="$root/.deps/duckdb"
 stamp="$duckdb_dir/.lock-sha256"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" && -f "$duckdb_dir/duckdb.h" && -f "$duckdb_dir/libduckdb.so" ]]; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" && -f "$duckdb_dir/duckdb.h" &&
+  -f "$duckdb_dir/libduckdb.so" && -f node_modules/s3rver/bin/s3rver.js ]]; then
   exit 0
 fi
-echo "deps: installing DuckDB from package-lock.json into .deps/duckdb"
+echo "deps: installing npm packages from package-lock.json (DuckDB into .deps/duckdb, s3rver)"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 mkdir -p "$duckdb_dir"
 cp node_modules/duckdb/src/duckdb/src/include/duckdb.h "$duckdb_dir/duckdb.h"

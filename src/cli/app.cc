@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "net/rate_limiter.h"
+#include "storage/open_store.h"
 
 namespace tickerflow::cli {
 namespace {
@@ -33,6 +34,20 @@ constexpr std::string_view kProgram = "tickerflow";
 void KeepFreedMemory() {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+// The flags of every command that takes --data: how to reach an S3 store.
+void AddStoreOptions(CLI::App& command, storage::OpenStoreOptions& options) {
+  command
+      .add_option("--s3-endpoint", options.s3_endpoint,
+                  "S3: an S3-compatible server, http(s)://HOST[:PORT], addressed path-style "
+                  "(default: $AWS_ENDPOINT_URL_S3, else $AWS_ENDPOINT_URL, else AWS)")
+      ->type_name("URL");
+  command
+      .add_option("--cache-dir", options.cache_dir,
+                  "S3: the local cache of downloaded and uploaded objects (default: "
+                  "$XDG_CACHE_HOME/tickerflow, else ~/.cache/tickerflow)")
+      ->type_name("DIR");
 }
 
 // CLI11's own failure text, with the command that failed in front and the usage of that
@@ -140,9 +155,12 @@ int Run(int argc, const char* const* argv) {
   run_command->add_flag("--adjusted", run.adjusted,
                         "FMP: also fetch dividend-adjusted closes (adj_close; one more request "
                         "per symbol)");
-  run_command->add_option("--data", run.data_dir, "The data directory (created if missing)")
-      ->type_name("DIR")
+  run_command
+      ->add_option("--data", run.data_dir,
+                   "Where the data lives: a directory (created if missing) or s3://BUCKET[/PREFIX]")
+      ->type_name("DIR|S3URL")
       ->capture_default_str();
+  AddStoreOptions(*run_command, run.store);
   run_command
       ->add_option("--as-of", run.as_of,
                    "The date to bring the data up to, YYYY-MM-DD (default: today, UTC)")
@@ -176,9 +194,12 @@ int Run(int argc, const char* const* argv) {
       "query",
       "Run SQL over a data directory: views daily, screener, universe, profiles, "
       "ratios_ttm, key_metrics_ttm, scores, ratings, dcf");
-  query_command->add_option("--data", query.data_dir, "The data directory")
-      ->type_name("DIR")
+  query_command
+      ->add_option("--data", query.data_dir,
+                   "Where the data lives: a directory or s3://BUCKET[/PREFIX]")
+      ->type_name("DIR|S3URL")
       ->capture_default_str();
+  AddStoreOptions(*query_command, query.store);
   query_command->add_option("--format", query.format, "Output format")
       ->check(CLI::IsMember({"table", "csv", "json"}))
       ->capture_default_str();

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/data_views.h"
@@ -72,8 +75,17 @@ Status RunQueryCommand(const QueryOptions& options, std::ostream& out) {
   table::DatabaseOptions database_options;
   TF_ASSIGN_OR_RETURN(table::Database database, table::Database::Open(database_options));
   TF_ASSIGN_OR_RETURN(table::Connection connection, database.Connect());
+  std::filesystem::path data_dir = options.data_dir;
+  if (storage::IsRemoteLocation(options.data_dir)) {
+    TF_ASSIGN_OR_RETURN(std::unique_ptr<storage::ObjectStore> store,
+                        storage::OpenStore(options.data_dir, options.store));
+    for (const std::string_view prefix :
+         {"daily/", "fundamentals/", "screener/", "universe.parquet"}) {
+      TF_ASSIGN_OR_RETURN(data_dir, store->LocalMirror(prefix));
+    }
+  }
   TF_ASSIGN_OR_RETURN(std::vector<std::string> views,
-                      pipeline::CreateDataViews(connection, options.data_dir));
+                      pipeline::CreateDataViews(connection, data_dir));
   TF_ASSIGN_OR_RETURN(table::Table rows, pipeline::RunUserQuery(connection, options.sql, views));
   if (options.format == "csv") {
     out << screener::EncodeCsv(rows);

@@ -21,7 +21,7 @@
 #include "pipeline/pipeline.h"
 #include "sources/fmp/fmp_source.h"
 #include "sources/simulated/simulated_source.h"
-#include "storage/local_store.h"
+#include "storage/open_store.h"
 #include "table/database.h"
 
 namespace tickerflow::cli {
@@ -205,8 +205,8 @@ Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool t
   if (!options.as_of.empty()) {
     TF_ASSIGN_OR_RETURN(as_of, Date::Parse(options.as_of));
   }
-  TF_ASSIGN_OR_RETURN(std::unique_ptr<storage::LocalStore> store,
-                      storage::LocalStore::Open(options.data_dir));
+  TF_ASSIGN_OR_RETURN(std::unique_ptr<storage::ObjectStore> store,
+                      storage::OpenStore(options.data_dir, options.store));
   std::unique_ptr<sources::Source> source;
   sources::FmpSource* fmp = nullptr;  // Set for --source fmp: its counters are printed.
   if (options.source == "fmp") {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/open_store.h"
 
 namespace tickerflow::cli {
 
@@ -23,6 +24,8 @@ namespace tickerflow::cli {
 struct RunCommandOptions {
   std::string source = "simulated";  ///< "simulated" or "fmp".
   std::string data_dir = "data";
+  /// --s3-endpoint and --cache-dir, for an s3:// data_dir.
+  storage::OpenStoreOptions store;
   int universe = 1000;  ///< Simulated market: how many symbols.
   int years = 10;       ///< History for a symbol without a file.
   uint64_t seed = 1;    ///< Simulated market: the random seed.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "net/curl_internal.h"
@@ -107,8 +109,17 @@ size_t ReadHeader(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     // A new response (after a 100 Continue, say): forget the headers of the previous one.
     transfer->response.retry_after.reset();
-  } else if (constexpr std::string_view kRetryAfter = "retry-after:";
-             StartsWithIgnoringCase(line, kRetryAfter)) {
+    transfer->response.headers.clear();
+    return bytes;
+  }
+  if (const size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
+    std::string name(Trim(line.substr(0, colon)));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    transfer->response.headers.emplace_back(std::move(name),
+                                            std::string(Trim(line.substr(colon + 1))));
+  }
+  if (constexpr std::string_view kRetryAfter = "retry-after:";
+      StartsWithIgnoringCase(line, kRetryAfter)) {
     const std::string_view value = Trim(line.substr(kRetryAfter.size()));
     int64_t seconds = 0;
     const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
@@ -149,8 +160,8 @@ Status TransferError(const Transfer& transfer, CURLcode code) {
   }
   // libcurl's own words, which may quote the URL: redacted like everything else.
   const std::string detail = transfer.error[0] != '\0' ? transfer.error : curl_easy_strerror(code);
-  return Status::Error(
-      error_code, fmt::format("GET {}: {} ({})", transfer.redacted_url, what, RedactUrl(detail)));
+  return Status::Error(error_code,
+                       fmt::format("{}: {} ({})", transfer.redacted_url, what, RedactUrl(detail)));
 }
 
 void Deliver(Transfer& transfer, Result<HttpResponse> result) {
@@ -198,7 +209,7 @@ class HttpClient::Impl {
     }
     if (transfer != nullptr) {
       Deliver(*transfer, Status::Error(ErrorCode::kUnavailable,
-                                       fmt::format("GET {}: the HTTP client is shutting down",
+                                       fmt::format("{}: the HTTP client is shutting down",
                                                    transfer->redacted_url)));
       return;
     }
@@ -247,7 +258,7 @@ class HttpClient::Impl {
     if (const CURLMcode code = curl_multi_add_handle(multi_.get(), easy); code != CURLM_OK) {
       Deliver(*transfer,
               Status::Error(ErrorCode::kInternal,
-                            fmt::format("GET {}: libcurl refused the transfer: {}",
+                            fmt::format("{}: libcurl refused the transfer: {}",
                                         transfer->redacted_url, curl_multi_strerror(code))));
       return;
     }
@@ -259,8 +270,21 @@ class HttpClient::Impl {
     if (easy == nullptr) {
       return Status::Error(ErrorCode::kInternal, "libcurl could not create a transfer");
     }
+    std::vector<std::string> lines;
     for (const auto& [name, value] : transfer.request.headers) {
-      if (!transfer.headers.Append(fmt::format("{}: {}", name, value).c_str())) {
+      lines.push_back(fmt::format("{}: {}", name, value));
+    }
+    if (transfer.request.method == "PUT" || transfer.request.method == "POST") {
+      // libcurl would announce a form (application/x-www-form-urlencoded) and, above 1 MB,
+      // wait for a 100 Continue; a body is just bytes here, sent at once.
+      const bool has_type = std::any_of(
+          transfer.request.headers.begin(), transfer.request.headers.end(),
+          [](const auto& header) { return StartsWithIgnoringCase(header.first, "content-type"); });
+      if (!has_type) lines.emplace_back("Content-Type: application/octet-stream");
+      lines.emplace_back("Expect:");
+    }
+    for (const std::string& line : lines) {
+      if (!transfer.headers.Append(line.c_str())) {
         return Status::Error(ErrorCode::kInternal, "libcurl is out of memory");
       }
     }
@@ -271,7 +295,22 @@ class HttpClient::Impl {
       ok = ok && curl_easy_setopt(easy, option, value) == CURLE_OK;
     };
     set(CURLOPT_URL, transfer.request.url.c_str());
-    set(CURLOPT_HTTPGET, 1L);
+    const std::string& method = transfer.request.method;
+    if (method == "GET") {
+      set(CURLOPT_HTTPGET, 1L);
+    } else if (method == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);
+    } else if (method == "PUT" || method == "POST") {
+      // The body from memory; the Transfer owns the request, so the pointer outlives it.
+      set(CURLOPT_POSTFIELDS, transfer.request.body.data());
+      set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.request.body.size()));
+      set(CURLOPT_CUSTOMREQUEST, method.c_str());
+    } else if (method == "DELETE") {
+      set(CURLOPT_CUSTOMREQUEST, method.c_str());
+    } else {
+      return Status::Error(ErrorCode::kInvalidArgument,
+                           fmt::format("{}: unsupported HTTP method", transfer.redacted_url));
+    }
     set(CURLOPT_NOSIGNAL, 1L);  // Threads: no SIGALRM for DNS timeouts.
     // gzip only: offered brotli, some servers (cpp-httplib among them) compress at brotli's
     // slowest level, 30x slower than gzip per response; FMP's JSON gains little from it.
@@ -291,8 +330,8 @@ class HttpClient::Impl {
     set(CURLOPT_ERRORBUFFER, transfer.error);
     if (transfer.headers.get() != nullptr) set(CURLOPT_HTTPHEADER, transfer.headers.get());
     if (!ok) {
-      return Status::Error(ErrorCode::kInternal, fmt::format("GET {}: libcurl rejected an option",
-                                                             transfer.redacted_url));
+      return Status::Error(ErrorCode::kInternal,
+                           fmt::format("{}: libcurl rejected an option", transfer.redacted_url));
     }
     return Status::Ok();
   }
@@ -335,7 +374,7 @@ class HttpClient::Impl {
     running_.clear();
     for (std::unique_ptr<Transfer>& transfer : queued) {
       Deliver(*transfer, Status::Error(ErrorCode::kUnavailable,
-                                       fmt::format("GET {}: the HTTP client was shut down",
+                                       fmt::format("{}: the HTTP client was shut down",
                                                    transfer->redacted_url)));
     }
   }
@@ -367,19 +406,30 @@ HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpClient::~HttpClient() = default;
 
-void HttpClient::GetAsync(HttpRequest request, Callback done) {
+void HttpClient::SendAsync(HttpRequest request, Callback done) {
   auto transfer = std::make_unique<Transfer>();
-  transfer->redacted_url = RedactUrl(request.url);
+  transfer->redacted_url = fmt::format("{} {}", request.method, RedactUrl(request.url));
   transfer->request = std::move(request);
   transfer->done = std::move(done);
   impl_->Enqueue(std::move(transfer));
 }
 
+void HttpClient::GetAsync(HttpRequest request, Callback done) {
+  request.method = "GET";
+  SendAsync(std::move(request), std::move(done));
+}
+
 Result<HttpResponse> HttpClient::Get(const HttpRequest& request) {
+  HttpRequest get = request;
+  get.method = "GET";
+  return Send(get);
+}
+
+Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   std::promise<Result<HttpResponse>> promise;
   std::future<Result<HttpResponse>> future = promise.get_future();
-  GetAsync(request,
-           [&promise](Result<HttpResponse> result) { promise.set_value(std::move(result)); });
+  SendAsync(request,
+            [&promise](Result<HttpResponse> result) { promise.set_value(std::move(result)); });
   return future.get();
 }
 

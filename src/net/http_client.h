@@ -7,6 +7,9 @@
 //   TF_ASSIGN_OR_RETURN(HttpResponse response, client->Get({.url = url}));
 //   // Or without blocking:
 //   client->GetAsync({.url = url}, [](Result<HttpResponse> response) { ... });
+//   // Other methods, with a body:
+//   TF_ASSIGN_OR_RETURN(HttpResponse put, client->Send({.method = "PUT", .url = url, .body =
+//   bytes}));
 //
 // Redirects are not followed: a redirect could carry the key to another host. Error messages
 // name the URL redacted (redact.h).
@@ -62,8 +65,16 @@ class HttpClient final : public HttpTransport {
   /// Sends `request` and blocks until its response (see HttpTransport::Get).
   Result<HttpResponse> Get(const HttpRequest& request) override;
 
-  /// Queues `request`; `done` is called once, on the event-loop thread, with the outcome.
+  /// Queues `request` as a GET; `done` is called once, on the event-loop thread, with the
+  /// outcome.
   void GetAsync(HttpRequest request, Callback done);
+
+  /// Sends `request` with its own method (GET, HEAD, PUT, POST, DELETE) and blocks until its
+  /// response. Errors as for Get.
+  Result<HttpResponse> Send(const HttpRequest& request);
+
+  /// Queues `request` with its own method; `done` as for GetAsync.
+  void SendAsync(HttpRequest request, Callback done);
 
   /// Transfers that completed (with a response or an error) since creation.
   int64_t completed() const;

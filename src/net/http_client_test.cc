@@ -75,6 +75,70 @@ TEST(HttpClientTest, ReturnsStatusContentTypeAndBody) {
   EXPECT_FALSE(response->retry_after.has_value());
 }
 
+// "\"<n>\"", an ETag.
+std::string Quoted(size_t n) {
+  std::string text(1, '"');
+  text.append(std::to_string(n));
+  text.push_back('"');
+  return text;
+}
+
+TEST(HttpClientTest, SendsPutPostHeadAndDeleteWithBodiesAndReturnsEveryHeader) {
+  LoopbackServer server([](httplib::Server& s) {
+    auto echo = [](const httplib::Request& request, httplib::Response& response) {
+      response.set_header("ETag", Quoted(request.body.size()));
+      response.set_header("X-Method", request.method);
+      response.set_header("X-Type", request.get_header_value("Content-Type"));
+      response.set_header("X-Expect", request.get_header_value("Expect"));
+      response.set_content(request.body, "application/octet-stream");
+    };
+    s.Put("/object", echo);
+    s.Post("/object", echo);
+    s.Delete("/object", echo);
+    s.Get("/object", echo);
+  });
+  auto client = MakeClient();
+  // A body of 2 MB with NULs: sent as is, without waiting for a 100 Continue.
+  std::string body(2 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31);
+  HttpRequest put{.method = "PUT", .url = server.Url("/object"), .body = body};
+  Result<HttpResponse> response = client->Send(put);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(response->body == body);
+  ASSERT_NE(response->Header("etag"), nullptr);
+  EXPECT_EQ(*response->Header("etag"), Quoted(body.size()));
+  EXPECT_EQ(*response->Header("x-method"), "PUT");
+  EXPECT_EQ(*response->Header("x-type"), "application/octet-stream");
+  EXPECT_EQ(*response->Header("x-expect"), "");
+  EXPECT_EQ(response->Header("no-such-header"), nullptr);
+
+  HttpRequest post{.method = "POST",
+                   .url = server.Url("/object"),
+                   .headers = {{"Content-Type", "application/xml"}},
+                   .body = "<x/>"};
+  response = client->Send(post);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(*response->Header("x-method"), "POST");
+  EXPECT_EQ(*response->Header("x-type"), "application/xml");
+  EXPECT_EQ(response->body, "<x/>");
+
+  response = client->Send({.method = "HEAD", .url = server.Url("/object")});
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "");
+  EXPECT_EQ(*response->Header("x-method"), "HEAD");
+
+  response = client->Send({.method = "DELETE", .url = server.Url("/object")});
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(*response->Header("x-method"), "DELETE");
+
+  Result<HttpResponse> bad = client->Send({.method = "BREW", .url = server.Url("/object")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("BREW"), std::string::npos);
+}
+
 TEST(HttpClientTest, ErrorStatusesAreResponsesWithTheirHeaders) {
   LoopbackServer server([](httplib::Server& s) {
     s.Get("/limited", [](const httplib::Request&, httplib::Response& response) {

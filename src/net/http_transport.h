@@ -15,6 +15,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,15 +23,20 @@
 
 namespace tickerflow::net {
 
-/// One GET request.
+/// One request: a GET unless `method` says otherwise (HttpTransport sends only GETs; HttpClient
+/// sends any method).
 struct HttpRequest {
+  /// "GET", "HEAD", "PUT", "POST" or "DELETE".
+  std::string method = "GET";
   /// The full URL, query included; it may hold a secret (apikey=...), so it is only ever
   /// logged through RedactUrl.
-  std::string url;
+  std::string url{};
   /// Extra request headers, name and value.
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers{};
   /// Overrides the client's total timeout for this request when set (a bulk file).
-  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<std::chrono::milliseconds> timeout{};
+  /// The body of a PUT or POST (sent as is, with its length); ignored for the other methods.
+  std::string body{};
 };
 
 /// What the server answered.
@@ -41,6 +47,17 @@ struct HttpResponse {
   /// ignored: no server we talk to sends one).
   std::optional<std::chrono::seconds> retry_after;
   std::string body;  ///< The body, decompressed.
+  /// Every response header, names lowercased, in the order received (the final response's
+  /// only, after a 100 Continue).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  /// The value of the first header named `lowercase_name`, or nullptr.
+  const std::string* Header(std::string_view lowercase_name) const {
+    for (const auto& [name, value] : headers) {
+      if (name == lowercase_name) return &value;
+    }
+    return nullptr;
+  }
 };
 
 /// Sends GET requests. Implementations are thread-safe: Get may be called from many threads

@@ -212,10 +212,14 @@ Result<TaskOutcome> ProcessOne(PipelineContext& context, Worker& worker, size_t 
   const std::string key = DailyKey(task.symbol);
   DailyPrices stored;
   if (task.stored) {
-    TF_ASSIGN_OR_RETURN(std::filesystem::path path, LocalPathOf(context.store, key));
-    Result<DailyPrices> read = ReadDailyPrices(worker.connection, path);
-    if (!read.ok() && read.status().code() != ErrorCode::kNotFound) return read.status();
-    if (read.ok()) stored = std::move(*read);
+    // kNotFound: the file went away since list_files; it is written anew.
+    Result<std::filesystem::path> path = context.store.ReadablePath(key);
+    if (!path.ok() && path.status().code() != ErrorCode::kNotFound) return path.status();
+    if (path.ok()) {
+      Result<DailyPrices> read = ReadDailyPrices(worker.connection, *path);
+      if (!read.ok() && read.status().code() != ErrorCode::kNotFound) return read.status();
+      if (read.ok()) stored = std::move(*read);
+    }
   }
 
   // The overlap starts three sessions before the file's real last date (the task's is a hint).

@@ -120,12 +120,17 @@ Result<Json> ScanLatestStep(PipelineContext& context, const Json& input) {
   }
   ProgressStep progress(context.progress, "scan_latest", 0);
   TF_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, context.store.List("daily/"));
-  std::vector<std::filesystem::path> files;
-  files.reserve(objects.size());
+  std::vector<std::string> keys;
+  keys.reserve(objects.size());
   for (const storage::ObjectInfo& object : objects) {
     if (SymbolOfDailyKey(object.key).empty()) continue;  // Not a file of ours.
-    TF_ASSIGN_OR_RETURN(std::filesystem::path path, LocalPathOf(context.store, object.key));
-    files.push_back(std::move(path));
+    keys.push_back(object.key);
+  }
+  TF_ASSIGN_OR_RETURN(std::vector<std::filesystem::path> paths, context.store.ReadablePaths(keys));
+  std::vector<std::filesystem::path> files;
+  files.reserve(paths.size());
+  for (std::filesystem::path& path : paths) {
+    if (!path.empty()) files.push_back(std::move(path));  // Empty: deleted since listed.
   }
   TF_ASSIGN_OR_RETURN(table::Connection connection, context.database.Connect());
   TF_ASSIGN_OR_RETURN(screener::LatestRows latest,
@@ -150,17 +155,20 @@ Result<Json> MergeScreenerStep(PipelineContext& context, const Json& input) {
   ProgressStep progress(context.progress, "merge_screener", 0);
   TF_ASSIGN_OR_RETURN(table::Connection connection, context.database.Connect());
 
-  TF_ASSIGN_OR_RETURN(std::filesystem::path latest_path, LocalPathOf(context.store, latest_key));
+  TF_ASSIGN_OR_RETURN(std::filesystem::path latest_path, context.store.ReadablePath(latest_key));
   TF_ASSIGN_OR_RETURN(table::Table intermediate, table::ReadParquet(connection, latest_path));
   const table::Column* symbols = intermediate.FindColumn("symbol");
   if (symbols == nullptr || symbols->type() != table::ColumnType::kVarchar) {
     return Status::Error(ErrorCode::kCorruptData,
                          fmt::format("{}: no symbol column; run the pipeline again", latest_key));
   }
-  std::vector<std::filesystem::path> files;
-  for (const std::string& symbol : symbols->varchars()) {
-    TF_ASSIGN_OR_RETURN(std::filesystem::path path, LocalPathOf(context.store, DailyKey(symbol)));
-    files.push_back(std::move(path));
+  std::vector<std::string> keys;
+  keys.reserve(symbols->size());
+  for (const std::string& symbol : symbols->varchars()) keys.push_back(DailyKey(symbol));
+  TF_ASSIGN_OR_RETURN(std::vector<std::filesystem::path> files, context.store.ReadablePaths(keys));
+  for (size_t i = 0; i < files.size(); ++i) {
+    // Deleted since scanned: the key as a path that does not exist, reported when read.
+    if (files[i].empty()) files[i] = keys[i];
   }
   // The derived columns come from the daily files' footers; those of files written before
   // footers had them are computed from the files' last year of rows.
@@ -191,8 +199,9 @@ Result<Json> MergeScreenerStep(PipelineContext& context, const Json& input) {
   screener::Fundamentals fundamentals;
   for (const sources::FundamentalsDataset dataset : sources::kAllFundamentalsDatasets) {
     const std::string key = FundamentalsKey(dataset);
-    TF_ASSIGN_OR_RETURN(std::filesystem::path path, LocalPathOf(context.store, key));
-    Result<table::Table> rows = table::ReadParquet(connection, path);
+    Result<std::filesystem::path> path = context.store.ReadablePath(key);
+    Result<table::Table> rows =
+        path.ok() ? table::ReadParquet(connection, *path) : Result<table::Table>(path.status());
     if (rows.ok()) {
       fundamentals.emplace(dataset, std::move(*rows));
     } else if (rows.status().code() != ErrorCode::kNotFound) {

@@ -24,16 +24,6 @@ std::string FundamentalsKey(sources::FundamentalsDataset dataset) {
   return fmt::format("fundamentals/{}.parquet", sources::FundamentalsDatasetName(dataset));
 }
 
-Result<std::filesystem::path> LocalPathOf(const storage::ObjectStore& store, std::string_view key) {
-  std::optional<std::filesystem::path> path = store.LocalPath(key);
-  if (!path) {
-    return Status::Error(ErrorCode::kFailedPrecondition,
-                         fmt::format("{}: the store {} has no local files for DuckDB to read", key,
-                                     store.Describe()));
-  }
-  return *path;
-}
-
 Result<Date> JsonDate(const Json& input, std::string_view name) {
   TF_ASSIGN_OR_RETURN(std::string text, JsonString(input, name));
   Result<Date> date = Date::Parse(text);

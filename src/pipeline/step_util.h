@@ -22,10 +22,6 @@ std::string SymbolOfDailyKey(std::string_view key);
 /// "fundamentals/<dataset>.parquet".
 std::string FundamentalsKey(sources::FundamentalsDataset dataset);
 
-/// Where DuckDB can read `key` directly. kFailedPrecondition for a store without local files
-/// (S3 support for the SQL steps comes with the S3 store).
-Result<std::filesystem::path> LocalPathOf(const storage::ObjectStore& store, std::string_view key);
-
 /// input[name] as a date "YYYY-MM-DD"; kInvalidArgument naming the field otherwise.
 Result<Date> JsonDate(const Json& input, std::string_view name);
 /// input[name] as a string; kInvalidArgument naming the field otherwise.

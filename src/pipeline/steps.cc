@@ -45,10 +45,15 @@ Status WriteTable(PipelineContext& context, table::Connection& connection, const
 std::map<std::string, Date, std::less<>> LastDateHints(PipelineContext& context,
                                                        table::Connection& connection) {
   std::map<std::string, Date, std::less<>> hints;
-  const std::optional<std::filesystem::path> path =
-      context.store.LocalPath("screener/screener.parquet");
-  std::error_code error;
-  if (!path || !std::filesystem::exists(*path, error)) return hints;
+  const Result<std::filesystem::path> path =
+      context.store.ReadablePath("screener/screener.parquet");
+  if (!path.ok()) {
+    if (path.status().code() != ErrorCode::kNotFound) {
+      TF_LOG_WARN("list_files: no last dates from the screener ({}); every file is read instead",
+                  path.status().message());
+    }
+    return hints;
+  }
   Result<table::QueryResult> result = connection.Query(
       "SELECT symbol, date FROM read_parquet(?, hive_partitioning = false)", {path->string()});
   Result<table::Table> rows =
@@ -204,9 +209,13 @@ namespace {
 Result<table::Table> KeepStoredRows(PipelineContext& context, table::Connection& connection,
                                     sources::FundamentalsDataset dataset,
                                     const table::Table& fresh) {
-  TF_ASSIGN_OR_RETURN(std::filesystem::path path,
-                      LocalPathOf(context.store, FundamentalsKey(dataset)));
-  Result<table::Table> stored = table::ReadParquet(connection, path);
+  Result<std::filesystem::path> path = context.store.ReadablePath(FundamentalsKey(dataset));
+  if (!path.ok()) {
+    // A store that cannot be read now must not lose the rows this refresh did not fetch.
+    if (path.status().code() != ErrorCode::kNotFound) return path.status();
+    return fresh;
+  }
+  Result<table::Table> stored = table::ReadParquet(connection, *path);
   if (!stored.ok() || !sources::ValidateFundamentals(dataset, *stored).ok()) {
     if (!stored.ok() && stored.status().code() != ErrorCode::kNotFound) {
       TF_LOG_WARN("fetch_fundamentals: {}: {}; replacing it", FundamentalsKey(dataset),

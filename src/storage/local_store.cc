@@ -277,6 +277,30 @@ std::optional<fs::path> LocalStore::LocalPath(std::string_view key) const {
   return PathOf(key);
 }
 
+Result<fs::path> LocalStore::ReadablePath(std::string_view key) {
+  TF_RETURN_IF_ERROR(ValidateKey(key));
+  fs::path path = PathOf(key);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      return Status::Error(ErrorCode::kNotFound,
+                           fmt::format("no object '{}' in {}", key, Describe()));
+    }
+    return IoError("inspect", path, errno);
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return Status::Error(
+        ErrorCode::kNotFound,
+        fmt::format("no object '{}' in {} ({} is not a file)", key, Describe(), path.string()));
+  }
+  return path;
+}
+
+Result<fs::path> LocalStore::LocalMirror(std::string_view prefix) {
+  TF_RETURN_IF_ERROR(ValidateKeyPrefix(prefix));
+  return root_;
+}
+
 Status LocalStore::CreateParents(std::string_view key) {
   const size_t last_slash = key.rfind('/');
   if (last_slash == std::string_view::npos) return Status::Ok();

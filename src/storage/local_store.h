@@ -85,6 +85,10 @@ class LocalStore final : public ObjectStore {
   Status Remove(std::string_view key) override;
   /// <root>/<key>; nullopt for an invalid key.
   std::optional<std::filesystem::path> LocalPath(std::string_view key) const override;
+  /// The object's own file; kNotFound when there is none.
+  Result<std::filesystem::path> ReadablePath(std::string_view key) override;
+  /// The store's root: its files are the objects.
+  Result<std::filesystem::path> LocalMirror(std::string_view prefix) override;
   /// See ObjectStore::Lock. On success, also removes the temporaries that killed processes
   /// left behind (RemoveStaleTemporaries) before returning.
   Result<StoreLock> Lock(std::string_view holder_description) override;

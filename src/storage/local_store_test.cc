@@ -198,6 +198,27 @@ TEST_F(LocalStoreTest, GetOfAMissingObjectIsNotFound) {
   }
 }
 
+TEST_F(LocalStoreTest, ReadablePathsAreTheObjectsOwnFilesAndTheMirrorIsTheRoot) {
+  ASSERT_TRUE(store_->Put("daily/A.parquet", "a").ok());
+  Result<fs::path> path = store_->ReadablePath("daily/A.parquet");
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  EXPECT_EQ(*path, root_ / "daily" / "A.parquet");
+  for (const std::string_view key : {"daily/B.parquet", "daily"}) {
+    EXPECT_EQ(store_->ReadablePath(key).status().code(), ErrorCode::kNotFound) << key;
+  }
+  EXPECT_EQ(store_->ReadablePath("../x").status().code(), ErrorCode::kInvalidArgument);
+
+  Result<std::vector<fs::path>> paths =
+      store_->ReadablePaths({"daily/A.parquet", "daily/B.parquet"});
+  ASSERT_TRUE(paths.ok()) << paths.status().ToString();
+  EXPECT_THAT(*paths, ElementsAre(root_ / "daily" / "A.parquet", fs::path()));
+
+  Result<fs::path> mirror = store_->LocalMirror("daily/");
+  ASSERT_TRUE(mirror.ok());
+  EXPECT_EQ(*mirror, root_);
+  EXPECT_FALSE(store_->LocalMirror("/daily").ok());
+}
+
 TEST_F(LocalStoreTest, InvalidKeysAreRejectedAndNothingIsWrittenOutsideTheRoot) {
   const std::string nul("a\0b", 3);
   for (const std::string_view key :

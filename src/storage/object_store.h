@@ -1,7 +1,7 @@
 // Where tickerflow keeps its data (design.md §3: daily/<SYMBOL>.parquet, fundamentals/,
 // screener/, universe.parquet, _runs/<id>.json): an ObjectStore, a flat map from keys such as
 // "daily/AAPL.parquet" to bytes. LocalStore (local_store.h) keeps the objects as files under a
-// directory; an S3 store plugs in behind the same interface.
+// directory; S3Store (s3_store.h) keeps them in an S3 bucket, with a local cache for DuckDB.
 //
 //   TF_ASSIGN_OR_RETURN(std::unique_ptr<LocalStore> store, LocalStore::Open("/srv/data"));
 //   TF_ASSIGN_OR_RETURN(StoreLock lock, store->Lock("tickerflow run --as-of 2026-11-25"));
@@ -13,6 +13,8 @@
 //   TF_RETURN_IF_ERROR(store->Commit(std::move(staged)));               // atomic publish
 //
 //   TF_ASSIGN_OR_RETURN(std::vector<ObjectInfo> files, store->List("daily/"));
+//   TF_ASSIGN_OR_RETURN(std::filesystem::path path, store->ReadablePath(files[0].key));
+//   TF_ASSIGN_OR_RETURN(table::Table rows, table::ReadParquet(connection, path));  // DuckDB
 //
 // Every write is atomic: readers, and a run started after a crash, see either the old object or
 // the complete new one, never a part. A StagedObject that is never committed leaves nothing
@@ -181,6 +183,34 @@ class ObjectStore {
   /// nullopt for remote stores and for invalid keys, whose callers read through Get (which
   /// reports an invalid key). The file need not exist.
   virtual std::optional<std::filesystem::path> LocalPath(std::string_view key) const = 0;
+
+  /// A local file holding the object's current bytes, for readers that need a path (DuckDB):
+  /// the object's own file in a local store, an up-to-date cached copy in a remote one
+  /// (downloaded only when the cache lacks it or holds an older version). kNotFound when there
+  /// is no object under `key`. The file must not be modified; it stays valid until this
+  /// process changes the object.
+  virtual Result<std::filesystem::path> ReadablePath(std::string_view key) = 0;
+
+  /// ReadablePath for many keys, in their order; a remote store fetches them concurrently.
+  /// Fails with the first key's error that is not kNotFound; a missing object's path is
+  /// empty.
+  virtual Result<std::vector<std::filesystem::path>> ReadablePaths(
+      const std::vector<std::string>& keys) {
+    std::vector<std::filesystem::path> paths;
+    paths.reserve(keys.size());
+    for (const std::string& key : keys) {
+      Result<std::filesystem::path> path = ReadablePath(key);
+      if (!path.ok() && path.status().code() != ErrorCode::kNotFound) return path.status();
+      paths.push_back(path.ok() ? std::move(*path) : std::filesystem::path());
+    }
+    return paths;
+  }
+
+  /// A local directory DIR in which DIR/<key> holds the current bytes of every object whose
+  /// key starts with `prefix` and no file under `prefix` names an object that is gone: a local
+  /// store's own root; a remote store's cache, brought up to date. For readers that glob
+  /// (`tickerflow query`'s views over daily/*.parquet).
+  virtual Result<std::filesystem::path> LocalMirror(std::string_view prefix) = 0;
 
   /// Takes the store's exclusive lock for one run, described by `holder_description` (e.g.
   /// the command line) to anyone who finds it taken. kFailedPrecondition, with the holder's

@@ -94,7 +94,7 @@ class ParquetWriter {
 
  private:
   ParquetWriter(Connection connection, ParquetWriteOptions options)
-      : connection_(std::move(connection)), options_(options) {}
+      : connection_(std::move(connection)), options_(std::move(options)) {}
 
   Connection connection_;
   ParquetWriteOptions options_;
