@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "common/unique_fd.h"
+
 namespace tickerflow {
 namespace {
 
@@ -39,21 +41,6 @@ Status ParseError(const std::string& source, size_t line, std::string_view what)
   return Status::Error(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", source, line, what));
 }
 
-// Owns a file descriptor so that every return path closes it.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Status ReadError(const std::string& path, int error) {
   return Status::Error(ErrorCode::kIoError, fmt::format("{}: cannot read the file: {}", path,
                                                         std::generic_category().message(error)));
@@ -62,7 +49,7 @@ Status ReadError(const std::string& path, int error) {
 // The whole file in one buffer: one read() for a regular file of known size, and a loop that
 // also copes with pipes and files that grow while being read.
 Result<std::vector<char>> ReadWholeFile(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     const int error = errno;
     if (error == ENOENT) {

@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "common/log.h"
+#include "common/unique_fd.h"
 
 namespace tickerflow::storage {
 namespace {
@@ -33,44 +34,6 @@ Status IoError(std::string_view action, const fs::path& path, int error) {
   return Status::Error(ErrorCode::kIoError,
                        fmt::format("cannot {} {}: {}", action, path.string(), Reason(error)));
 }
-
-// An open file descriptor, closed on destruction.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Gives up ownership (to fdopendir, which closes it with the DIR).
-  int Release() { return std::exchange(fd_, -1); }
-  // Closes now and reports close()'s own failure, which for a written file can be the first
-  // sign of a write error (NFS, quotas).
-  int Close() {
-    const int result = ::close(std::exchange(fd_, -1));
-    return result == 0 ? 0 : errno;
-  }
-
- private:
-  void Reset() {
-    // close() errors on a descriptor we only read or already flushed carry no information.
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
-  int fd_ = -1;
-};
 
 // An open directory being read, closed on destruction.
 class Directory {
@@ -368,36 +331,8 @@ Status LocalStore::Put(std::string_view key, std::string_view bytes) {
   return Publish(staged);
 }
 
-Status LocalStore::CheckStaged(const StagedObject& staged) const {
-  if (staged.store() != this) {
-    return Status::Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("cannot commit object '{}' to {}: it was staged by {}", staged.key(),
-                    Describe(),
-                    staged.store() == nullptr ? "nobody (moved from)" : "another store"));
-  }
-  const fs::path& path = staged.local_path();
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    if (errno == ENOENT) {
-      return Status::Error(ErrorCode::kFailedPrecondition,
-                           fmt::format("cannot commit object '{}' to {}: nothing was written "
-                                       "to its staged file {}",
-                                       staged.key(), Describe(), path.string()));
-    }
-    return IoError("inspect", path, errno);
-  }
-  if (!S_ISREG(info.st_mode)) {
-    return Status::Error(ErrorCode::kFailedPrecondition,
-                         fmt::format("cannot commit object '{}' to {}: its staged file {} is "
-                                     "not a regular file",
-                                     staged.key(), Describe(), path.string()));
-  }
-  return Status::Ok();
-}
-
 Status LocalStore::Commit(StagedObject staged) {
-  TF_RETURN_IF_ERROR(CheckStaged(staged));
+  TF_RETURN_IF_ERROR(CheckStagedObject(*this, staged));
   const fs::path& path = staged.local_path();
   // The writer (DuckDB, say) closed the file but did not necessarily flush it to disk; fsync on
   // any descriptor of the file does.
@@ -428,7 +363,7 @@ Status LocalStore::Rename(const StagedObject& staged) {
 
 Status LocalStore::CommitAll(std::vector<StagedObject> staged) {
   if (staged.empty()) return Status::Ok();
-  for (const StagedObject& object : staged) TF_RETURN_IF_ERROR(CheckStaged(object));
+  for (const StagedObject& object : staged) TF_RETURN_IF_ERROR(CheckStagedObject(*this, object));
   // Every staged file's data on disk before any rename, as Commit does per file.
   UniqueFd root(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return IoError("open", root_, errno);

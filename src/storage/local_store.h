@@ -107,8 +107,6 @@ class LocalStore final : public ObjectStore {
   // Renames the file of `staged` over its destination and flushes the directory; the file's
   // data must already be on disk.
   Status Publish(const StagedObject& staged);
-  // Checks that `staged` belongs here and holds a regular file; the open descriptor.
-  Status CheckStaged(const StagedObject& staged) const;
   // Renames `staged` into place without syncing its directory.
   Status Rename(const StagedObject& staged);
 

@@ -1,7 +1,9 @@
 #include "storage/object_store.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -55,8 +57,9 @@ std::string KeyProblem(std::string_view text, bool allow_empty_last_segment) {
   }
 }
 
-// Keys go into messages inside quotes; escaping keeps a hostile key from forging a message.
-std::string Quoted(std::string_view text) {
+}  // namespace
+
+std::string QuoteForMessage(std::string_view text) {
   std::string quoted = "'";
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
@@ -70,14 +73,42 @@ std::string Quoted(std::string_view text) {
   return quoted;
 }
 
-}  // namespace
+Status CheckStagedObject(const ObjectStore& store, const StagedObject& staged) {
+  if (staged.store() != &store) {
+    return Status::Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("cannot commit object '{}' to {}: it was staged by {}", staged.key(),
+                    store.Describe(),
+                    staged.store() == nullptr ? "nobody (moved from)" : "another store"));
+  }
+  const std::filesystem::path& path = staged.local_path();
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    const int error = errno;
+    if (error == ENOENT) {
+      return Status::Error(ErrorCode::kFailedPrecondition,
+                           fmt::format("cannot commit object '{}' to {}: nothing was written "
+                                       "to its staged file {}",
+                                       staged.key(), store.Describe(), path.string()));
+    }
+    return Status::Error(ErrorCode::kIoError, fmt::format("cannot inspect {}: {}", path.string(),
+                                                          std::generic_category().message(error)));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    return Status::Error(ErrorCode::kFailedPrecondition,
+                         fmt::format("cannot commit object '{}' to {}: its staged file {} is "
+                                     "not a regular file",
+                                     staged.key(), store.Describe(), path.string()));
+  }
+  return Status::Ok();
+}
 
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return Status::Error(ErrorCode::kInvalidArgument, "the object key is empty");
   const std::string problem = KeyProblem(key, /*allow_empty_last_segment=*/false);
   if (problem.empty()) return Status::Ok();
   return Status::Error(ErrorCode::kInvalidArgument,
-                       fmt::format("invalid object key {}: {}", Quoted(key), problem));
+                       fmt::format("invalid object key {}: {}", QuoteForMessage(key), problem));
 }
 
 Status ValidateKeyPrefix(std::string_view prefix) {
@@ -85,7 +116,7 @@ Status ValidateKeyPrefix(std::string_view prefix) {
   const std::string problem = KeyProblem(prefix, /*allow_empty_last_segment=*/true);
   if (problem.empty()) return Status::Ok();
   return Status::Error(ErrorCode::kInvalidArgument,
-                       fmt::format("invalid key prefix {}: {}", Quoted(prefix), problem));
+                       fmt::format("invalid key prefix {}: {}", QuoteForMessage(prefix), problem));
 }
 
 StagedObject::StagedObject(const ObjectStore* store, std::string key,

@@ -58,6 +58,10 @@ Status ValidateKey(std::string_view key);
 /// otherwise.
 Status ValidateKeyPrefix(std::string_view prefix);
 
+/// `text` in single quotes with control characters escaped ("\x0a"), for messages: a key or
+/// other text from outside cannot forge a message line. Never for a credential.
+std::string QuoteForMessage(std::string_view text);
+
 /// One stored object, as List reports it.
 struct ObjectInfo {
   std::string key;    ///< The object's key.
@@ -134,6 +138,11 @@ class StoreLock {
  private:
   std::unique_ptr<Holder> holder_;
 };
+
+/// For ObjectStore implementations' Commit: OK when `staged` was staged by `store` and its
+/// local_path() is a regular file; kInvalidArgument for another store's object,
+/// kFailedPrecondition when nothing was written, kIoError when it cannot be inspected.
+Status CheckStagedObject(const ObjectStore& store, const StagedObject& staged);
 
 /// A store of objects under keys (see the top of this file).
 class ObjectStore {

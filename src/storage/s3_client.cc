@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/unique_fd.h"
 #include "storage/s3_signer.h"
 
 namespace tickerflow::storage {
@@ -22,21 +23,6 @@ namespace {
 
 using Query = std::vector<std::pair<std::string, std::string>>;
 using Headers = std::vector<std::pair<std::string, std::string>>;
-
-// A file descriptor closed on scope exit.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Reads `length` bytes at `offset` of the open file `fd` (named `path` in messages).
 Result<std::string> ReadAt(int fd, const std::filesystem::path& path, uint64_t offset,
@@ -397,8 +383,8 @@ Result<std::string> S3Client::Put(std::string_view key, std::string_view bytes, 
 }
 
 Result<std::string> S3Client::PutFile(std::string_view key, const std::filesystem::path& path) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) {
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) {
     return Status::Error(ErrorCode::kIoError, fmt::format("cannot open {} to upload it: {}",
                                                           path.string(), std::strerror(errno)));
   }

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -150,6 +152,60 @@ TEST(S3ClientRetryTest, RequestsCarryTheSignedHeadersAndTheEncodedQuery) {
   EXPECT_EQ(list.get_param_value("prefix"), "a/b c/");
   EXPECT_EQ(list.get_param_value("list-type"), "2");
   EXPECT_NE(list.target.find("?list-type=2&prefix=a%2Fb%20c%2F"), std::string::npos) << list.target;
+}
+
+TEST(S3ClientRetryTest, AFailedMultipartUploadIsAborted) {
+  std::mutex mutex;
+  std::vector<std::string> seen;  // "METHOD query" of every request.
+  auto record = [&](const httplib::Request& request) {
+    std::string query;
+    for (const auto& [name, value] : request.params) query += name + "=" + value + "&";
+    std::lock_guard lock(mutex);
+    seen.push_back(request.method + " " + query);
+  };
+  LoopbackServer server([&](httplib::Server& s) {
+    s.Post("/bucket/big", [&](const httplib::Request& request, httplib::Response& response) {
+      record(request);
+      response.set_content(
+          "<InitiateMultipartUploadResult><UploadId>upload-7</UploadId>"
+          "</InitiateMultipartUploadResult>",
+          "application/xml");
+    });
+    s.Put("/bucket/big", [&](const httplib::Request& request, httplib::Response& response) {
+      record(request);
+      response.status = 403;
+      response.set_content(ErrorXml("AccessDenied"), "application/xml");
+    });
+    s.Delete("/bucket/big", [&](const httplib::Request& request, httplib::Response& response) {
+      record(request);
+      response.status = 204;
+    });
+  });
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() /
+      ("s3_client_retry_test_" + std::to_string(::getpid()) + ".bin");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << std::string(6 << 20, 'x');
+  }
+  S3ClientOptions options;
+  options.settings.credentials = {"AKIAIOSFODNN7EXAMPLE", kSecret, ""};
+  options.settings.region = "us-east-1";
+  options.settings.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+  options.settings.path_style = true;
+  options.bucket = "bucket";
+  options.multipart_threshold = 1 << 20;
+  Result<std::unique_ptr<S3Client>> client = S3Client::Create(options);
+  ASSERT_TRUE(client.ok());
+  Result<std::string> etag = (*client)->PutFile("big", file);
+  std::filesystem::remove(file);
+  ASSERT_FALSE(etag.ok());
+  EXPECT_EQ(etag.status().code(), ErrorCode::kPermissionDenied) << etag.status().message();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0], "POST uploads=&");
+  EXPECT_EQ(seen[1], "PUT partNumber=1&uploadId=upload-7&");
+  EXPECT_EQ(seen[2], "DELETE uploadId=upload-7&");
 }
 
 }  // namespace

@@ -28,22 +28,6 @@ constexpr size_t kMaxBucketLength = 63;
 constexpr size_t kMaxRegionLength = 64;
 constexpr long kMaxPort = 65535;
 
-// Text from the user goes into messages inside quotes, control characters escaped, so that it
-// cannot forge a message. Never used on a line of a credentials file or a credential.
-std::string Quoted(std::string_view text) {
-  std::string quoted = "'";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      quoted += fmt::format("\\x{:02x}", byte);
-    } else {
-      quoted += c;
-    }
-  }
-  quoted += '\'';
-  return quoted;
-}
-
 bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsLowerOrDigit(c) || (c >= 'A' && c <= 'Z'); }
@@ -104,7 +88,7 @@ std::string BucketProblem(std::string_view name) {
 Status InvalidUrl(std::string_view url, std::string_view problem) {
   return Status::Error(
       ErrorCode::kInvalidArgument,
-      fmt::format("invalid S3 URL {}: {}; expected {}", Quoted(url), problem, kUrlForm));
+      fmt::format("invalid S3 URL {}: {}; expected {}", QuoteForMessage(url), problem, kUrlForm));
 }
 
 // The environment variable `name`, or nullopt when it is unset or empty.
@@ -228,7 +212,7 @@ std::string ProfileList(const IniFile& ini) {
       continue;
     }
     if (!list.empty()) list += ", ";
-    list += Quoted(section.first);
+    list += QuoteForMessage(section.first);
   }
   if (hidden > 0) {
     list += fmt::format("{}{} other section{}", list.empty() ? "" : ", ", hidden,
@@ -293,7 +277,7 @@ Result<FoundCredentials> CredentialsFromFile(const S3SettingsInput& input,
         "no AWS credentials for s3://{}: profile {}{} is not in the shared credentials file {} "
         "(profiles there: {}); set AWS_PROFILE to one of them, add the profile, or set "
         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-        location.bucket, Quoted(profile), profile_variable ? " (AWS_PROFILE)" : "", where,
+        location.bucket, QuoteForMessage(profile), profile_variable ? " (AWS_PROFILE)" : "", where,
         ProfileList(*ini)));
   }
   const auto value = [&](const std::string& key) {
@@ -313,7 +297,7 @@ Result<FoundCredentials> CredentialsFromFile(const S3SettingsInput& input,
         "no AWS credentials for s3://{}: profile {} of the shared credentials file {} has no "
         "{}; tickerflow reads static keys only (not role_arn, sso_* or credential_process "
         "profiles)",
-        location.bucket, Quoted(profile), where, missing));
+        location.bucket, QuoteForMessage(profile), where, missing));
   }
   return found;
 }
@@ -328,7 +312,7 @@ Status CheckRegion(std::string_view region, std::string_view origin) {
   return Status::Error(ErrorCode::kInvalidArgument,
                        fmt::format("invalid AWS region {} from {}: expected a name such as "
                                    "us-east-1 (letters, digits, '-')",
-                                   Quoted(region), origin));
+                                   QuoteForMessage(region), origin));
 }
 
 Result<std::string> ResolveRegion(const S3SettingsInput& input) {
@@ -372,7 +356,7 @@ Result<Endpoint> ParseEndpoint(std::string_view url, std::string_view origin) {
     return Status::Error(ErrorCode::kInvalidArgument,
                          fmt::format("invalid S3 endpoint {} from {}: {}; expected "
                                      "http://HOST[:PORT] or https://HOST[:PORT]",
-                                     Quoted(url), origin, problem));
+                                     QuoteForMessage(url), origin, problem));
   };
   if (url.find('@') != std::string_view::npos) {
     // Never quote it: what comes before '@' is a user name and password.

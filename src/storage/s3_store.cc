@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/unique_fd.h"
 
 namespace tickerflow::storage {
 namespace fs = std::filesystem;
@@ -49,13 +50,14 @@ Status WriteNewFile(const fs::path& path, std::string_view bytes) {
 
 // The whole of a small file (an ETag); empty when it cannot be read.
 std::string ReadSmallFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return {};
   std::string text;
   char buffer[512];
   ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) text.append(buffer, static_cast<size_t>(n));
-  ::close(fd);
+  while ((n = ::read(fd.get(), buffer, sizeof(buffer))) > 0) {
+    text.append(buffer, static_cast<size_t>(n));
+  }
   return n < 0 ? std::string() : text;
 }
 
@@ -355,24 +357,6 @@ Result<StagedObject> S3Store::Stage(std::string_view key) {
   return StagedObject(this, std::string(key), std::move(local_path), std::move(scratch));
 }
 
-Status S3Store::CheckStaged(const StagedObject& staged) const {
-  if (staged.store() != this) {
-    return Status::Error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("cannot commit object '{}' to {}: it was staged by {}", staged.key(),
-                    Describe(),
-                    staged.store() == nullptr ? "nobody (moved from)" : "another store"));
-  }
-  std::error_code error;
-  if (!fs::is_regular_file(staged.local_path(), error)) {
-    return Status::Error(ErrorCode::kFailedPrecondition,
-                         fmt::format("cannot commit object '{}' to {}: nothing was written to "
-                                     "its staged file {}",
-                                     staged.key(), Describe(), staged.local_path().string()));
-  }
-  return Status::Ok();
-}
-
 Status S3Store::Upload(const StagedObject& staged) {
   // The cached copy goes first: were the upload to fail after S3 stored the object, a copy
   // of the old bytes must not pass for the new ones.
@@ -387,12 +371,12 @@ Status S3Store::Upload(const StagedObject& staged) {
 }
 
 Status S3Store::Commit(StagedObject staged) {
-  TF_RETURN_IF_ERROR(CheckStaged(staged));
+  TF_RETURN_IF_ERROR(CheckStagedObject(*this, staged));
   return Upload(staged);
 }
 
 Status S3Store::CommitAll(std::vector<StagedObject> staged) {
-  for (const StagedObject& object : staged) TF_RETURN_IF_ERROR(CheckStaged(object));
+  for (const StagedObject& object : staged) TF_RETURN_IF_ERROR(CheckStagedObject(*this, object));
   const std::vector<Status> statuses = RunConcurrently(staged.size(), options_.concurrency,
                                                        [&](size_t i) { return Upload(staged[i]); });
   for (const Status& status : statuses) {

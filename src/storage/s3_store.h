@@ -121,7 +121,6 @@ class S3Store final : public ObjectStore {
                      std::string_view etag);
   void DropCopy(std::string_view key);
   Result<std::filesystem::path> NewScratchDirectory();
-  Status CheckStaged(const StagedObject& staged) const;
   Status Upload(const StagedObject& staged);
 
   const S3StoreOptions options_;
