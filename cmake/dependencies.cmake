@@ -9,6 +9,18 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(tomlplusplus 3 REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(pugixml 1.13 REQUIRED)
+# Howard Hinnant's date/tz (Debian's libhowardhinnant-date-dev): America/New_York for the
+# market calendar, since libstdc++ 12 has no std::chrono::tzdb. Its date::date-tz target is
+# libdate-tz built with USE_OS_TZDB: it reads the system's /usr/share/zoneinfo (tzdata) at run
+# time and never downloads a database.
+find_package(date 3 REQUIRED)
+if(NOT TARGET date::date-tz)
+  message(FATAL_ERROR "date's tz library (date::date-tz) not found: install libhowardhinnant-date-dev")
+endif()
+if(NOT EXISTS "/usr/share/zoneinfo/America/New_York")
+  message(WARNING "/usr/share/zoneinfo/America/New_York is missing: the market calendar and its "
+                  "tests need the tzdata package at run time (`make deps` installs it).")
+endif()
 
 if(TICKERFLOW_BUILD_TESTS)
   find_package(GTest REQUIRED)

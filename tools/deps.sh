@@ -24,6 +24,7 @@ packages=(
   libfmt-dev
   libgmock-dev
   libgtest-dev
+  libhowardhinnant-date-dev
   libpugixml-dev
   librapidcheck-dev
   libsimdjson-dev
@@ -34,6 +35,7 @@ packages=(
   ninja-build
   nodejs
   time
+  tzdata
 )
 
 missing=()

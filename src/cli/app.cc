@@ -5,18 +5,23 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "cli/calendar_command.h"
 #include "cli/fmp_sim_command.h"
 #include "cli/indicators_command.h"
 #include "cli/query_command.h"
 #include "cli/run_command.h"
+#include "cli/schedule_command.h"
 #include "common/date.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "market/calendar.h"
 #include "net/rate_limiter.h"
 #include "storage/open_store.h"
 
@@ -163,7 +168,8 @@ int Run(int argc, const char* const* argv) {
   AddStoreOptions(*run_command, run.store);
   run_command
       ->add_option("--as-of", run.as_of,
-                   "The date to bring the data up to, YYYY-MM-DD (default: today, UTC)")
+                   "The date to bring the data up to, YYYY-MM-DD (default: the latest session "
+                   "whose close has passed, New York time)")
       ->type_name("DATE")
       ->check(CLI::Validator(
           [](const std::string& text) {
@@ -283,6 +289,84 @@ int Run(int argc, const char* const* argv) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
 
+  ScheduleCommandOptions schedule;
+  CLI::App* schedule_command = app.add_subcommand(
+      "schedule",
+      "Run `tickerflow run <run arguments> --as-of <session>` after every NYSE session: a "
+      "foreground service (SIGTERM/SIGINT stop it), or --once from cron or a systemd timer");
+  schedule_command->add_option("--at", schedule.at, "Local time of each run, HH:MM, in --tz")
+      ->capture_default_str();
+  schedule_command->add_option("--tz", schedule.time_zone, "IANA time zone of --at")
+      ->capture_default_str();
+  schedule_command->add_flag("--follow-early-closes", schedule.follow_early_closes,
+                             "Run as much earlier as a session closes early");
+  schedule_command->add_flag("--once", schedule.once,
+                             "Run the due run, if any, and exit (for cron and timers)");
+  schedule_command->add_flag("--print-systemd", schedule.print_systemd,
+                             "Print a systemd service and timer that call --once, and exit");
+  schedule_command->add_flag("--print-cron", schedule.print_cron,
+                             "Print a crontab line that calls --once, and exit");
+  schedule_command
+      ->add_option("--state-dir", schedule.state_dir,
+                   "Where the lock and the last finished session are kept (default: "
+                   "$XDG_STATE_HOME/tickerflow, else ~/.local/state/tickerflow)")
+      ->type_name("DIR");
+  schedule_command->add_option("run_args", schedule.run_args,
+                               "Arguments of `tickerflow run`, after --");
+
+  CalendarOptions calendar;
+  CLI::App* calendar_command = app.add_subcommand(
+      "calendar",
+      "The NYSE calendar: sessions, holidays, early closes, the next session and daily run "
+      "(times in America/New_York)");
+  calendar_command->require_subcommand(/*value=*/1);
+  const auto date_check = CLI::Validator(
+      [](const std::string& text) {
+        Result<Date> date = Date::Parse(text);
+        return date.ok() ? std::string() : date.status().message();
+      },
+      "DATE");
+  const auto add_config_option = [&calendar](CLI::App& command) {
+    command
+        .add_option("--config", calendar.config_path,
+                    "Configuration file whose [calendar] closures_file = \"...\" lists closures "
+                    "announced after this release (default: $TICKERFLOW_CONFIG, else "
+                    "~/.config/tickerflow/config.toml if it exists; without that key, "
+                    "~/.config/tickerflow/closures.txt if it exists)")
+        ->type_name("PATH");
+  };
+  for (const auto& [name, description] :
+       {std::pair{"sessions", "Print each session: date, open and close (HH:MM, New York)"},
+        std::pair{"holidays", "Print each weekday without a session and the holiday's name"},
+        std::pair{"early-closes", "Print each session that closes early and its close (HH:MM)"}}) {
+    CLI::App* action = calendar_command->add_subcommand(name, description);
+    action->add_option("--from", calendar.from, "First date, YYYY-MM-DD")
+        ->required()
+        ->type_name("DATE")
+        ->check(date_check);
+    action->add_option("--to", calendar.to, "Last date, YYYY-MM-DD (included)")
+        ->required()
+        ->type_name("DATE")
+        ->check(date_check);
+    add_config_option(*action);
+  }
+  CLI::App* calendar_next = calendar_command->add_subcommand(
+      "next",
+      "Print the next session (the one in progress, or the next to open) and the next "
+      "scheduled daily run");
+  calendar_next
+      ->add_option("--run-time", calendar.run_time,
+                   "The daily run's time on each session's date, HH:MM New York time")
+      ->type_name("HH:MM")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            Result<std::chrono::minutes> time = market::ParseTimeOfDay(text);
+            return time.ok() ? std::string() : time.status().message();
+          },
+          "HH:MM"))
+      ->capture_default_str();
+  add_config_option(*calendar_next);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -307,6 +391,12 @@ int Run(int argc, const char* const* argv) {
   }
   if (query_command->parsed()) return Report("query", RunQueryCommand(query, std::cout));
   if (fmp_sim_command->parsed()) return Report("fmp-sim", RunFmpSimCommand(fmp_sim, std::cout));
+  if (schedule_command->parsed())
+    return Report("schedule", RunScheduleCommand(schedule, std::cout));
+  if (calendar_command->parsed()) {
+    calendar.action = calendar_command->get_subcommands().front()->get_name();
+    return Report("calendar", RunCalendarCommand(calendar, std::cout));
+  }
   // require_subcommand(1) makes this unreachable; say so rather than succeed silently.
   std::cerr << fmt::format("{}: error: no command was run\n", kProgram);
   return kExitFailure;

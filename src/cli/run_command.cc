@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,9 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/calendar_command.h"
 #include "cli/progress_bar.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "market/calendar.h"
 #include "net/http_client.h"
 #include "net/rate_limiter.h"
 #include "pipeline/pipeline.h"
@@ -30,14 +31,6 @@ namespace {
 // DuckDB's memory limit for a run: the steps' queries stay inside it, so a 9,000-symbol run
 // keeps to its 2 GB budget (docs/performance.md) with room for the workers' tables.
 constexpr std::string_view kDuckDbMemoryLimit = "1GB";
-
-Date TodayUtc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  return Date::FromCivil(utc.tm_year + 1900, static_cast<unsigned>(utc.tm_mon + 1),
-                         static_cast<unsigned>(utc.tm_mday));
-}
 
 std::string Thousands(int64_t value) {
   const std::string digits = std::to_string(value < 0 ? -value : value);
@@ -201,7 +194,10 @@ Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool t
     return Status::Error(ErrorCode::kInvalidArgument,
                          fmt::format("--source {}: expected 'simulated' or 'fmp'", options.source));
   }
-  Date as_of = TodayUtc();
+  // The closures file first: the default as-of date is the latest session that has closed.
+  TF_RETURN_IF_ERROR(PrepareCalendar(options.config_path));
+  Date as_of = market::LatestClosedSession(
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   if (!options.as_of.empty()) {
     TF_ASSIGN_OR_RETURN(as_of, Date::Parse(options.as_of));
   }

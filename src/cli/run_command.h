@@ -29,7 +29,7 @@ struct RunCommandOptions {
   int universe = 1000;  ///< Simulated market: how many symbols.
   int years = 10;       ///< History for a symbol without a file.
   uint64_t seed = 1;    ///< Simulated market: the random seed.
-  std::string as_of;    ///< YYYY-MM-DD; empty: today (UTC).
+  std::string as_of;    ///< YYYY-MM-DD; empty: the latest session that has closed.
   int revise_last = 0;  ///< Simulated market: sessions the vendor revises.
   int workers = 0;      ///< process_files threads; 0: one per core.
 

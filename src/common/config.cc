@@ -13,7 +13,8 @@ namespace tickerflow {
 namespace {
 
 // Every key tickerflow reads, as "table.key": anything else in the file is a mistake.
-constexpr std::string_view kKnownKeys[] = {"fmp.api_key"};
+constexpr std::string_view kKnownKeys[] = {"fmp.api_key", "calendar.closures_file"};
+constexpr std::string_view kKnownKeysText = "[fmp] api_key, [calendar] closures_file";
 
 bool IsKnown(std::string_view dotted) {
   for (const std::string_view known : kKnownKeys) {
@@ -59,17 +60,17 @@ Result<Config> LoadConfig(const std::filesystem::path& path) {
     const toml::table* table = node.as_table();
     if (table == nullptr) {
       return Status::Error(ErrorCode::kInvalidArgument,
-                           fmt::format("configuration file '{}': unknown key '{}'; known keys: "
-                                       "[fmp] api_key",
-                                       path.string(), table_key.str()));
+                           fmt::format("configuration file '{}': unknown key '{}'; known keys: {}",
+                                       path.string(), table_key.str(), kKnownKeysText));
     }
     for (const auto& [key, value] : *table) {
       const std::string dotted = fmt::format("{}.{}", table_key.str(), key.str());
       if (!IsKnown(dotted)) {
-        return Status::Error(ErrorCode::kInvalidArgument,
-                             fmt::format("configuration file '{}', line {}: unknown key '{}'; "
-                                         "known keys: [fmp] api_key",
-                                         path.string(), key.source().begin.line, dotted));
+        return Status::Error(
+            ErrorCode::kInvalidArgument,
+            fmt::format("configuration file '{}', line {}: unknown key '{}'; "
+                        "known keys: {}",
+                        path.string(), key.source().begin.line, dotted, kKnownKeysText));
       }
       const std::optional<std::string> text_value = value.value<std::string>();
       if (!value.is_string() || !text_value.has_value() || text_value->empty()) {
@@ -78,7 +79,11 @@ Result<Config> LoadConfig(const std::filesystem::path& path) {
                                          "non-empty string in quotes",
                                          path.string(), key.source().begin.line, dotted));
       }
-      config.fmp_api_key = *text_value;
+      if (dotted == "calendar.closures_file") {
+        config.calendar_closures_file = path.parent_path() / *text_value;
+      } else {
+        config.fmp_api_key = *text_value;
+      }
     }
   }
   const std::filesystem::perms perms = status.permissions();

@@ -4,6 +4,9 @@
 //   [fmp]
 //   api_key = "..."
 //
+//   [calendar]
+//   closures_file = "closures.txt"   # market closures announced after release
+//
 //   TF_ASSIGN_OR_RETURN(Config config, LoadConfig(DefaultConfigPath()));
 //   if (config.fmp_api_key) ...
 //
@@ -23,6 +26,9 @@ namespace tickerflow {
 struct Config {
   /// [fmp] api_key: the Financial Modeling Prep key. A secret: never log it.
   std::optional<std::string> fmp_api_key;
+  /// [calendar] closures_file: a file of extra market closures (market/calendar.h). A relative
+  /// path in the file is taken from the configuration file's directory.
+  std::optional<std::filesystem::path> calendar_closures_file;
   /// Whether users other than the owner may read the file (a key in it is then exposed).
   bool readable_by_others = false;
 };

@@ -23,7 +23,7 @@ class ConfigTest : public ::testing::Test {
 
   fs::path Write(const std::string& text,
                  fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
-    const fs::path path = dir_ / "config.toml";
+    fs::path path = dir_ / "config.toml";
     std::ofstream(path, std::ios::trunc) << text;
     fs::permissions(path, perms);
     return path;
@@ -37,6 +37,18 @@ TEST_F(ConfigTest, ReadsTheFmpKey) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->fmp_api_key, "s3cr3t-Key");
   EXPECT_FALSE(config->readable_by_others);
+}
+
+TEST_F(ConfigTest, ReadsTheClosuresFileRelativeToTheConfigFile) {
+  const Result<Config> config = LoadConfig(Write("[calendar]\nclosures_file = \"closures.txt\"\n"));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->calendar_closures_file, dir_ / "closures.txt");
+  EXPECT_FALSE(config->fmp_api_key.has_value());
+
+  const Result<Config> absolute =
+      LoadConfig(Write("[calendar]\nclosures_file = \"/etc/tf/closures.txt\"\n"));
+  ASSERT_TRUE(absolute.ok()) << absolute.status().ToString();
+  EXPECT_EQ(absolute->calendar_closures_file, fs::path("/etc/tf/closures.txt"));
 }
 
 TEST_F(ConfigTest, AnEmptyFileHasNoKey) {
@@ -72,6 +84,8 @@ TEST_F(ConfigTest, BadFilesNameTheLineAndNeverTheValue) {
       {"[fmp]\napi_key = 12345\n", "must be a non-empty string"},
       {"[fmp]\napi_key = \"\"\n", "must be a non-empty string"},
       {"api_key = \"s3cr3t\"\n", "unknown key 'api_key'"},
+      {"[calendar]\nclosures = \"x\"\n", "unknown key 'calendar.closures'"},
+      {"[calendar]\nclosures_file = 1\n", "must be a non-empty string"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -1,7 +1,19 @@
 #include "market/calendar.h"
 
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <exception>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
 
 namespace tickerflow::market {
 namespace {
@@ -27,6 +39,7 @@ enum DayKind : uint8_t {
   kHurricaneSandy,
   kBushMourning,
   kCarterMourning,
+  kExtraClosure,  // From SetExtraClosures; its name is in the table.
   kDayKindCount,
 };
 constexpr uint8_t kFirstHoliday = kNewYearsDay;
@@ -51,6 +64,7 @@ constexpr std::array<std::string_view, kDayKindCount> kHolidayNames = {
     "Hurricane Sandy",
     "National Day of Mourning for President George H. W. Bush",
     "National Day of Mourning for President Jimmy Carter",
+    "",  // kExtraClosure: named by CalendarTable::ExtraName.
 };
 
 struct Closure {
@@ -159,10 +173,11 @@ std::vector<Closure> ComputeClosures(int year, bool with_special) {
   return closures;
 }
 
-// One entry per day of kFirstTableYear..kLastTableYear.
+// One entry per day of kFirstTableYear..kLastTableYear. Immutable once built.
 class CalendarTable {
  public:
-  CalendarTable()
+  // `extra` must be sorted by date, without duplicates, on weekdays inside the table's years.
+  explicit CalendarTable(std::vector<ExtraClosure> extra = {})
       : first_(Date::FromCivil(kFirstTableYear, 1, 1)),
         end_(Date::FromCivil(kLastTableYear + 1, 1, 1)) {
     const auto num_days = static_cast<size_t>(end_ - first_);
@@ -176,6 +191,12 @@ class CalendarTable {
         kinds_[Index(closure.date)] = closure.kind;
       }
     }
+    // A date that is closed already keeps its built-in name.
+    for (ExtraClosure& closure : extra) {
+      if (kinds_[Index(closure.date)] != kTrading) continue;
+      kinds_[Index(closure.date)] = kExtraClosure;
+      extra_.push_back(std::move(closure));
+    }
     for (size_t i = 0; i < num_days; ++i) {
       sessions_before_[i + 1] = sessions_before_[i] + (kinds_[i] == kTrading ? 1 : 0);
     }
@@ -188,6 +209,14 @@ class CalendarTable {
   uint8_t Kind(Date date) const { return kinds_[Index(date)]; }
   // The number of sessions in [first(), date), for first() <= date <= end().
   int SessionsBefore(Date date) const { return sessions_before_[Index(date)]; }
+  // The name of an extra closure; only for dates whose Kind is kExtraClosure.
+  std::string_view ExtraName(Date date) const {
+    const auto found =
+        std::lower_bound(extra_.begin(), extra_.end(), date,
+                         [](const ExtraClosure& closure, Date key) { return closure.date < key; });
+    if (found == extra_.end() || found->date != date) return {};
+    return found->name;
+  }
 
  private:
   size_t Index(Date date) const { return static_cast<size_t>(date - first_); }
@@ -196,15 +225,35 @@ class CalendarTable {
   Date end_;  // Exclusive.
   std::vector<uint8_t> kinds_;
   std::vector<int> sessions_before_;
+  std::vector<ExtraClosure> extra_;  // Sorted by date.
 };
 
-const CalendarTable& Table() {
+const CalendarTable& BuiltinTable() {
   static const CalendarTable kTable;  // Thread-safe initialisation (C++11 magic statics).
   return kTable;
 }
 
-uint8_t KindOf(Date date) {
-  const CalendarTable& table = Table();
+// The table SetExtraClosures installed; null: the built-in one. Tables are never freed before
+// the program ends, so a query that loaded the previous pointer can finish on it while another
+// thread installs a new one; installing happens at start-up (and in tests), so they are few.
+std::atomic<const CalendarTable*> installed_table{nullptr};
+
+struct InstalledTables {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<const CalendarTable>> tables;
+};
+
+InstalledTables& Installed() {
+  static InstalledTables installed;
+  return installed;
+}
+
+const CalendarTable& Table() {
+  const CalendarTable* table = installed_table.load(std::memory_order_acquire);
+  return table != nullptr ? *table : BuiltinTable();
+}
+
+uint8_t KindOf(const CalendarTable& table, Date date) {
   if (table.Contains(date)) return table.Kind(date);
   if (IsWeekend(date)) return kWeekend;
   for (const Closure& closure : ComputeClosures(date.year(), /*with_special=*/false)) {
@@ -212,6 +261,8 @@ uint8_t KindOf(Date date) {
   }
   return kTrading;
 }
+
+uint8_t KindOf(Date date) { return KindOf(Table(), date); }
 
 // Counts by looking at every day: only used outside the table's years.
 int CountDayByDay(Date from, Date to) {
@@ -271,7 +322,11 @@ int CountTradingDays(Date from, Date to) {
   return count;
 }
 
-std::string_view HolidayName(Date date) { return kHolidayNames[KindOf(date)]; }
+std::string_view HolidayName(Date date) {
+  const CalendarTable& table = Table();
+  const uint8_t kind = KindOf(table, date);
+  return kind == kExtraClosure ? table.ExtraName(date) : kHolidayNames[kind];
+}
 
 std::vector<Date> Holidays(int year) {
   std::vector<Date> holidays;
@@ -280,6 +335,234 @@ std::vector<Date> Holidays(int year) {
     if (KindOf(day) >= kFirstHoliday) holidays.push_back(day);
   }
   return holidays;
+}
+
+namespace {
+
+// Early closes by rule, for a `date` known to be a session. NYSE's history of early closes
+// (the same list as exchange_calendars' XNYS): before 1993 the early close was at 14:00, since
+// then at 13:00. Of the rules, only December 24 and the day after Thanksgiving (from 1992)
+// reach back before 1993, so those are the only 14:00 closes (1990-12-24, 1991-12-24,
+// 1992-11-27, 1992-12-24); the July rules start in 1995, when the close was 13:00 already.
+bool ClosesEarly(Date date) {
+  const int year = date.year();
+  const unsigned month = date.month();
+  const unsigned day = date.day();
+  const Weekday weekday = date.weekday();
+  if (month == 7 && day == 3) {
+    // Before Independence Day; a July 3 on a Friday is that holiday, observed.
+    const bool mon_tue_thu = weekday == Weekday::kMonday || weekday == Weekday::kTuesday ||
+                             weekday == Weekday::kThursday;
+    return (mon_tue_thu && year >= 1995) || (weekday == Weekday::kWednesday && year >= 2013);
+  }
+  if (month == 7 && day == 5) {
+    // After an Independence Day on a Thursday, until the Wednesday rule replaced it.
+    return weekday == Weekday::kFriday && year >= 1995 && year <= 2012;
+  }
+  if (month == 11 && year >= 1992) return date == NthWeekday(year, 11, Weekday::kThursday, 4) + 1;
+  if (month == 12 && day == 24) return true;
+  // One-offs: the Fridays after Christmas 1997 and 2003, and the eve of 2000.
+  return (year == 1997 && month == 12 && day == 26) || (year == 1999 && month == 12 && day == 31) ||
+         (year == 2003 && month == 12 && day == 26);
+}
+
+constexpr std::chrono::minutes kEarlyClose = std::chrono::hours(13);
+constexpr std::chrono::minutes kEarlyClosePre1993 = std::chrono::hours(14);
+
+// America/New_York from the system's tz database, looked up once. date::locate_zone throws
+// when /usr/share/zoneinfo or the zone is missing; the message says what to install.
+const date::time_zone& NewYork() {
+  static const date::time_zone* const kZone = [] {
+    try {
+      return date::locate_zone(kTimeZone);
+    } catch (const std::exception& error) {
+      throw std::runtime_error(fmt::format(
+          "time zone {} not found in the system's tz database ({}); install the tzdata package",
+          kTimeZone, error.what()));
+    }
+  }();
+  return *kZone;
+}
+
+Status InvalidClosure(const ExtraClosure& closure) {
+  if (closure.date.year() < kFirstTableYear || closure.date.year() > kLastTableYear) {
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         fmt::format("closure {}: only dates from {} to {} are supported",
+                                     closure.date.ToString(), kFirstTableYear, kLastTableYear));
+  }
+  if (IsWeekend(closure.date)) {
+    return Status::Error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("closure {}: a weekend, which has no session anyway; check the date",
+                    closure.date.ToString()));
+  }
+  if (closure.name.empty()) {
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         fmt::format("closure {}: the name is missing", closure.date.ToString()));
+  }
+  return Status::Ok();
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+Status CheckTimeZone() {
+  try {
+    NewYork();
+  } catch (const std::exception& error) {
+    return Status::Error(ErrorCode::kFailedPrecondition, error.what());
+  }
+  return Status::Ok();
+}
+
+NewYorkTime ToNewYork(std::chrono::sys_seconds instant) {
+  const date::local_seconds local = NewYork().to_local(instant);
+  const date::local_days day = std::chrono::floor<date::days>(local);
+  return {.date = Date::FromDays(day.time_since_epoch().count()), .time_of_day = local - day};
+}
+
+std::chrono::sys_seconds FromNewYork(Date date, std::chrono::seconds time_of_day) {
+  const date::local_seconds local =
+      date::local_days(date::days(date.days_since_epoch())) + time_of_day;
+  return NewYork().to_sys(local, date::choose::earliest);
+}
+
+std::optional<std::chrono::minutes> EarlyClose(Date date) {
+  if (!IsTradingDay(date) || !ClosesEarly(date)) return std::nullopt;
+  return date.year() < 1993 ? kEarlyClosePre1993 : kEarlyClose;
+}
+
+std::optional<std::chrono::minutes> CloseTimeOfDay(Date date) {
+  if (!IsTradingDay(date)) return std::nullopt;
+  if (ClosesEarly(date)) return date.year() < 1993 ? kEarlyClosePre1993 : kEarlyClose;
+  return kRegularClose;
+}
+
+std::optional<std::chrono::sys_seconds> SessionOpen(Date date) {
+  if (!IsTradingDay(date)) return std::nullopt;
+  return FromNewYork(date, kRegularOpen);
+}
+
+std::optional<std::chrono::sys_seconds> SessionClose(Date date) {
+  const std::optional<std::chrono::minutes> close = CloseTimeOfDay(date);
+  if (!close.has_value()) return std::nullopt;
+  return FromNewYork(date, *close);
+}
+
+Date LatestClosedSession(std::chrono::sys_seconds now) {
+  const NewYorkTime local = ToNewYork(now);
+  // Sessions close on their own New York date, so only today's can have closed since midnight.
+  const std::optional<std::chrono::minutes> close = CloseTimeOfDay(local.date);
+  if (close.has_value() && local.time_of_day >= *close) return local.date;
+  return PreviousTradingDay(local.date);
+}
+
+Date NextSessionToClose(std::chrono::sys_seconds now) {
+  return NextTradingDay(LatestClosedSession(now));
+}
+
+ScheduledRun NextScheduledRun(std::chrono::sys_seconds now, std::chrono::minutes time_of_day) {
+  Date session = LatestTradingDayOnOrBefore(ToNewYork(now).date);
+  while (true) {
+    const std::chrono::sys_seconds at = FromNewYork(session, time_of_day);
+    if (at > now) return {.session = session, .at = at};
+    session = NextTradingDay(session);
+  }
+}
+
+Result<std::chrono::minutes> ParseTimeOfDay(std::string_view text) {
+  const auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() == 5 && digit(0) && digit(1) && text[2] == ':' && digit(3) && digit(4)) {
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours < 24 && minutes < 60) return std::chrono::minutes(hours * 60 + minutes);
+  }
+  return Status::Error(ErrorCode::kInvalidArgument,
+                       fmt::format("'{}' is not a time of day HH:MM (00:00 to 23:59)", text));
+}
+
+std::string FormatTimeOfDay(std::chrono::minutes time_of_day) {
+  return fmt::format("{:02}:{:02}", time_of_day.count() / 60, time_of_day.count() % 60);
+}
+
+Result<std::vector<ExtraClosure>> LoadClosuresFile(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error) && !error) {
+    return Status::Error(ErrorCode::kNotFound,
+                         fmt::format("closures file '{}' does not exist", path.string()));
+  }
+  std::ifstream in(path);
+  if (error || !in) {
+    return Status::Error(
+        ErrorCode::kIoError,
+        fmt::format("closures file '{}' cannot be read; check its permissions", path.string()));
+  }
+  std::vector<ExtraClosure> closures;
+  std::vector<int> lines;  // The line of each closure, for duplicates.
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string_view text = line;
+    if (const size_t comment = text.find('#'); comment != std::string_view::npos) {
+      text = text.substr(0, comment);
+    }
+    text = Trim(text);
+    if (text.empty()) continue;
+    const auto bad_line = [&](std::string_view what) {
+      return Status::Error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("closures file '{}', line {}: {}; expected 'YYYY-MM-DD  Name'", path.string(),
+                      number, what));
+    };
+    const Result<Date> date = Date::Parse(text.substr(0, 10));
+    if (!date.ok()) return bad_line(date.status().message());
+    if (text.size() > 10 && !IsBlank(text[10])) {
+      return bad_line(fmt::format("'{}' is not a date", text.substr(0, text.find(' '))));
+    }
+    ExtraClosure closure{.date = *date, .name = std::string(Trim(text.substr(10)))};
+    if (const Status invalid = InvalidClosure(closure); !invalid.ok()) {
+      return bad_line(invalid.message());
+    }
+    for (size_t i = 0; i < closures.size(); ++i) {
+      if (closures[i].date == closure.date) {
+        return bad_line(
+            fmt::format("{} is listed on line {} already", closure.date.ToString(), lines[i]));
+      }
+    }
+    closures.push_back(std::move(closure));
+    lines.push_back(number);
+  }
+  if (in.bad()) {
+    return Status::Error(ErrorCode::kIoError,
+                         fmt::format("closures file '{}': read error", path.string()));
+  }
+  return closures;
+}
+
+Status SetExtraClosures(std::vector<ExtraClosure> closures) {
+  for (const ExtraClosure& closure : closures) TF_RETURN_IF_ERROR(InvalidClosure(closure));
+  std::stable_sort(closures.begin(), closures.end(),
+                   [](const ExtraClosure& a, const ExtraClosure& b) { return a.date < b.date; });
+  // Of a date listed twice, the first name counts.
+  closures.erase(
+      std::unique(closures.begin(), closures.end(),
+                  [](const ExtraClosure& a, const ExtraClosure& b) { return a.date == b.date; }),
+      closures.end());
+  InstalledTables& installed = Installed();
+  const std::lock_guard<std::mutex> lock(installed.mutex);
+  if (closures.empty()) {
+    installed_table.store(nullptr, std::memory_order_release);
+    return Status::Ok();
+  }
+  installed.tables.push_back(std::make_unique<const CalendarTable>(std::move(closures)));
+  installed_table.store(installed.tables.back().get(), std::memory_order_release);
+  return Status::Ok();
 }
 
 }  // namespace tickerflow::market

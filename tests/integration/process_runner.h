@@ -79,6 +79,12 @@ class RunningProgram {
     return result;
   }
 
+  /// SIGTERM, as a service manager stops a service, then waits for the program to end.
+  ProgramResult Terminate() {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    return Wait();
+  }
+
   /// SIGKILL, as a crash or `kill -9` would, then reaps the program.
   ProgramResult Kill() {
     if (pid_ > 0) ::kill(pid_, SIGKILL);
