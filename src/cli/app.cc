@@ -30,6 +30,16 @@ namespace {
 
 constexpr std::string_view kProgram = "tickerflow";
 
+// Accepts a YYYY-MM-DD date; the message says what is wrong with any other text.
+CLI::Validator DateValidator() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        Result<Date> date = Date::Parse(text);
+        return date.ok() ? std::string() : date.status().message();
+      },
+      "DATE");
+}
+
 // glibc hands blocks of 128 KB and more back to the kernel as soon as they are freed, and trims
 // each thread's heap as it shrinks. A daily update allocates and frees the same few MB per file
 // 9,000 times (DuckDB's write buffers, the indicator columns), so every file paid page faults
@@ -171,12 +181,10 @@ int Run(int argc, const char* const* argv) {
                    "The date to bring the data up to, YYYY-MM-DD (default: the latest session "
                    "whose close has passed, New York time)")
       ->type_name("DATE")
-      ->check(CLI::Validator(
-          [](const std::string& text) {
-            Result<Date> date = Date::Parse(text);
-            return date.ok() ? std::string() : date.status().message();
-          },
-          "DATE"));
+      ->check(DateValidator());
+  run_command->add_flag("--gaps", run.list_gaps,
+                        "List the symbols whose history misses sessions, with the dates (the "
+                        "summary counts them always)");
   run_command
       ->add_option("--years", run.years, "Years of history for a symbol that has no file yet")
       ->check(CLI::Range(1, 100))
@@ -239,12 +247,7 @@ int Run(int argc, const char* const* argv) {
                    "The vendor's today, YYYY-MM-DD (default: today, UTC); its last session is "
                    "the latest trading day on or before it")
       ->type_name("DATE")
-      ->check(CLI::Validator(
-          [](const std::string& text) {
-            Result<Date> date = Date::Parse(text);
-            return date.ok() ? std::string() : date.status().message();
-          },
-          "DATE"));
+      ->check(DateValidator());
   fmp_sim_command
       ->add_option("--revise-last", fmp_sim.revise_last,
                    "The vendor revises the bars of the last N sessions")
@@ -320,12 +323,6 @@ int Run(int argc, const char* const* argv) {
       "The NYSE calendar: sessions, holidays, early closes, the next session and daily run "
       "(times in America/New_York)");
   calendar_command->require_subcommand(/*value=*/1);
-  const auto date_check = CLI::Validator(
-      [](const std::string& text) {
-        Result<Date> date = Date::Parse(text);
-        return date.ok() ? std::string() : date.status().message();
-      },
-      "DATE");
   const auto add_config_option = [&calendar](CLI::App& command) {
     command
         .add_option("--config", calendar.config_path,
@@ -343,11 +340,11 @@ int Run(int argc, const char* const* argv) {
     action->add_option("--from", calendar.from, "First date, YYYY-MM-DD")
         ->required()
         ->type_name("DATE")
-        ->check(date_check);
+        ->check(DateValidator());
     action->add_option("--to", calendar.to, "Last date, YYYY-MM-DD (included)")
         ->required()
         ->type_name("DATE")
-        ->check(date_check);
+        ->check(DateValidator());
     add_config_option(*action);
   }
   CLI::App* calendar_next = calendar_command->add_subcommand(

@@ -61,10 +61,15 @@ std::string Describe(const pipeline::Json& step) {
   }
   if (name == "process_files") {
     const int64_t no_data = Count(out, "no_data");
-    return fmt::format("{} files written, {} unchanged, {} rows added, {} revised{}{}",
+    const int64_t gap_symbols = out.contains("gaps") ? Count(out["gaps"], "symbols") : 0;
+    return fmt::format("{} files written, {} unchanged, {} rows added, {} revised{}{}{}",
                        Thousands(Count(out, "updated")), Thousands(Count(out, "unchanged")),
                        Thousands(Count(out, "rows_added")), Thousands(Count(out, "rows_revised")),
                        no_data > 0 ? fmt::format(", {} without data", Thousands(no_data)) : "",
+                       gap_symbols > 0 ? fmt::format(", {} sessions missing in {} histories",
+                                                     Thousands(Count(out["gaps"], "sessions")),
+                                                     Thousands(gap_symbols))
+                                       : "",
                        out.value("bulk", false) ? " (bulk requests)" : "");
   }
   if (name == "fetch_fundamentals") {
@@ -76,6 +81,26 @@ std::string Describe(const pipeline::Json& step) {
                        Thousands(Count(out, "stale")));
   }
   return {};
+}
+
+// The sessions missing inside each history, from process_files' output (--gaps).
+void PrintGaps(const pipeline::Json& summary, std::ostream& out) {
+  for (const pipeline::Json& step : summary["steps"]) {
+    if (step.value("name", "") != "process_files" || !step.contains("output")) continue;
+    const pipeline::Json& listed = step["output"].value("gap_symbols", pipeline::Json::array());
+    out << fmt::format("gaps: {} histories miss sessions between their first and last bar\n",
+                       listed.size());
+    for (const pipeline::Json& gap : listed) {
+      std::string dates;
+      for (const pipeline::Json& date : gap["dates"]) {
+        if (!dates.empty()) dates += ' ';
+        dates += date.get<std::string>();
+      }
+      const int64_t missing = Count(gap, "missing");
+      if (missing > static_cast<int64_t>(gap["dates"].size())) dates += " ...";
+      out << fmt::format("  {:<8} {:>5}  {}\n", gap.value("symbol", ""), missing, dates);
+    }
+  }
 }
 
 void PrintSummary(const pipeline::Json& summary, std::ostream& out) {
@@ -257,6 +282,7 @@ Status RunRunCommand(const RunCommandOptions& options, std::ostream& out, bool t
     return summary.status();
   }
   PrintSummary(summary->json, out);
+  if (options.list_gaps) PrintGaps(summary->json, out);
   print_fmp_stats();
   return Status::Ok();
 }

@@ -43,8 +43,9 @@ struct RunCommandOptions {
   int http_timeout = 120;  ///< Seconds an FMP request (not a bulk file) may take, or stall.
   /// The configuration file (common/config.h); empty: DefaultConfigPath(), if it exists.
   std::string config_path;
-  bool etfs = false;      ///< Include ETFs in the universe.
-  bool adjusted = false;  ///< Fetch dividend-adjusted closes (adj_close).
+  bool etfs = false;       ///< Include ETFs in the universe.
+  bool adjusted = false;   ///< Fetch dividend-adjusted closes (adj_close).
+  bool list_gaps = false;  ///< Print the sessions missing inside each history (--gaps).
 };
 
 /// Runs the pipeline. kInvalidArgument for a bad option value, kFailedPrecondition when

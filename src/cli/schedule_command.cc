@@ -243,7 +243,7 @@ Status RunScheduleCommand(const ScheduleCommandOptions& options, std::ostream& o
       clock.Stop();
     }
   });
-  const Status served = scheduler.Serve();
+  Status served = scheduler.Serve();
   done = true;
   watcher.join();
   return served;

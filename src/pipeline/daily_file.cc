@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
+#include "market/calendar.h"
 #include "screener/scan_latest.h"
 #include "table/table.h"
 
@@ -65,14 +67,14 @@ const Column* RequireColumn(const table::Table& stored, std::string_view name, C
 }  // namespace
 
 const std::vector<std::string>& DailyColumnNames() {
-  static const std::vector<std::string> names = [] {
+  static const std::vector<std::string> kNames = [] {
     std::vector<std::string> result;
     for (const screener::DailyColumn& column : screener::DailyColumns()) {
       result.emplace_back(column.name);
     }
     return result;
   }();
-  return names;
+  return kNames;
 }
 
 void DailyPrices::Append(const sources::Bar& bar) {
@@ -249,6 +251,20 @@ std::optional<double> SplitFactorInOverlap(const DailyPrices& stored,
   }
   if (common < 2) return std::nullopt;
   return factor;
+}
+
+std::vector<Date> MissingSessions(std::span<const Date> dates) {
+  std::vector<Date> missing;
+  if (dates.size() < 2) return missing;
+  // Most histories have no gap: counting (from the calendar's prefix sums) settles those
+  // without listing every session.
+  const int expected = market::CountTradingDays(dates.front(), dates.back());
+  const auto present = std::count_if(dates.begin(), dates.end(), market::IsTradingDay);
+  if (present >= expected) return missing;
+  const std::vector<Date> sessions = market::TradingDays(dates.front(), dates.back());
+  std::set_difference(sessions.begin(), sessions.end(), dates.begin(), dates.end(),
+                      std::back_inserter(missing));
+  return missing;
 }
 
 Result<table::Table> BuildDailyTable(std::string_view symbol, const DailyPrices& prices,

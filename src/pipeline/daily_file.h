@@ -104,6 +104,11 @@ MergeOutcome MergeKeepLast(const DailyPrices& stored, std::span<const sources::B
 std::optional<double> SplitFactorInOverlap(const DailyPrices& stored,
                                            std::span<const sources::Bar> fetched);
 
+/// The sessions of the NYSE calendar strictly between the first and the last of `dates`
+/// (ascending) that `dates` lacks: the gaps in a symbol's history. Days before its first bar
+/// or after its last (not listed yet, delisted, not yet updated) are not gaps.
+std::vector<Date> MissingSessions(std::span<const Date> dates);
+
 /// The daily file's table for `symbol`: the prices, change and change_percent against the
 /// previous row's close (NULL on the first row), and the 30 indicator columns, computed into
 /// `scratch` (one per worker, reused for every symbol).

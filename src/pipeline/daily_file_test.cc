@@ -144,6 +144,20 @@ TEST(SplitFactorTest, RevisionsAndSingleDaysAreNotSplits) {
       SplitFactorInOverlap(stored, std::vector<Bar>{MakeBar(Day(1), 55), MakeBar(Day(2), 40)}));
 }
 
+TEST(MissingSessionsTest, SessionsInsideTheHistoryOnly) {
+  const auto d = [](int month, int day) { return Date::FromCivil(2024, month, day); };
+  // 2024-07-04 is a holiday and 07-06/07 a weekend: neither is a gap.
+  const std::vector<Date> complete = {d(7, 1), d(7, 2), d(7, 3), d(7, 5), d(7, 8)};
+  EXPECT_TRUE(MissingSessions(complete).empty());
+  const std::vector<Date> holes = {d(7, 1), d(7, 3), d(7, 9), d(7, 10)};
+  EXPECT_EQ(MissingSessions(holes), (std::vector<Date>{d(7, 2), d(7, 5), d(7, 8)}));
+  // A bar on a holiday does not hide a missing session.
+  const std::vector<Date> holiday_bar = {d(7, 3), d(7, 4), d(7, 8)};
+  EXPECT_EQ(MissingSessions(holiday_bar), (std::vector<Date>{d(7, 5)}));
+  EXPECT_TRUE(MissingSessions(std::vector<Date>{d(7, 1)}).empty());
+  EXPECT_TRUE(MissingSessions(std::vector<Date>{}).empty());
+}
+
 TEST(BuildDailyTableTest, ColumnsTypesChangeAndIndicators) {
   DailyPrices prices;
   for (int i = 0; i < 60; ++i) prices.Append(MakeBar(Day(i), 100 + std::sin(i) * 5));

@@ -65,7 +65,9 @@ Result<Json> ListFiles(PipelineContext& context, const Json& input);
 /// bars from `from` to `to` (three sessions of overlap before the last stored date), merge
 /// keeping the newest value per date, recompute the indicators, write the file. Returns
 /// {"symbols", "updated", "unchanged", "rows_added", "rows_revised", "refetched", "bars_dropped",
-/// "failures": [{"symbol", "step", "code", "reason"}]}.
+/// "no_data", "no_data_symbols", "gaps": {"symbols", "sessions"}, "gap_symbols": [{"symbol",
+/// "missing", "dates": [the first 20]}], "bulk", "failures": [{"symbol", "step", "code",
+/// "reason"}]}. Gaps are sessions missing between a symbol's first and last bar; never fatal.
 Result<Json> ProcessFiles(PipelineContext& context, const Json& input);
 
 /// fetch_fundamentals. Input: {"as_of"}. Writes fundamentals/<dataset>.parquet for every

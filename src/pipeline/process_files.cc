@@ -51,8 +51,12 @@ struct TaskOutcome {
   size_t rows_revised = 0;
   size_t bars_dropped = 0;
   bool refetched = false;
-  bool no_data = false;  // Listed, but the source has no bar for it (FMP's `[]`).
+  bool no_data = false;                // Listed, but the source has no bar for it (FMP's `[]`).
+  std::vector<Date> missing_sessions;  // Sessions inside the history without a bar.
 };
+
+// A symbol's gaps as the summary lists them: the count, and the first dates.
+constexpr size_t kGapDatesListed = 20;
 
 // One worker's DuckDB connection and indicator memory, reused for every symbol.
 struct Worker {
@@ -264,6 +268,7 @@ Result<TaskOutcome> ProcessOne(PipelineContext& context, Worker& worker, size_t 
                check.kept.size(), task.from.ToString(), task.to.ToString(), merge.prices.size());
   outcome.rows_added = merge.rows_added;
   outcome.rows_revised = merge.rows_revised;
+  outcome.missing_sessions = MissingSessions(merge.prices.date);
   if (!merge.changed && !stored.empty()) return outcome;  // Nothing new: leave the file alone.
   if (merge.prices.empty()) {  // Listed, but the source has no bar for it.
     outcome.no_data = true;
@@ -357,7 +362,8 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
   FailureList failures;
   Status stop_status = Status::Ok();
   size_t updated = 0, unchanged = 0, rows_added = 0, rows_revised = 0, refetched = 0, dropped = 0;
-  std::vector<std::string> no_data;  // Symbols without a single bar from the source.
+  std::vector<std::string> no_data;               // Symbols without a single bar from the source.
+  std::map<std::string, std::vector<Date>> gaps;  // Symbol: the sessions its history lacks.
 
   context.progress.StepStarted("process_files", static_cast<int64_t>(tasks.size()));
   // A network source fetches ahead of the workers; stopped before the tallies are read.
@@ -396,6 +402,9 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
         rows_revised += outcome->rows_revised;
         refetched += outcome->refetched ? 1 : 0;
         if (outcome->no_data) no_data.push_back(task.symbol);
+        if (!outcome->missing_sessions.empty()) {
+          gaps.emplace(task.symbol, std::move(outcome->missing_sessions));
+        }
         dropped += outcome->bars_dropped;
       } else if (ActionFor(outcome.status().code()) == ErrorAction::kStop) {
         stop_status = Status::Error(outcome.status().code(),
@@ -443,6 +452,23 @@ Result<Json> ProcessFiles(PipelineContext& context, const Json& input) {
         "process_files: {} listed symbol(s) without any bar from the source: {}{}", no_data.size(),
         fmt::join(no_data.begin(), no_data.begin() + std::min<size_t>(no_data.size(), 20), ", "),
         no_data.size() > 20 ? ", ..." : "");
+  }
+  // Gaps against the calendar (a halt, a vendor's missing day): reported, never fatal.
+  size_t missing_sessions = 0;
+  Json gap_symbols = Json::array();
+  for (const auto& [symbol, dates] : gaps) {
+    missing_sessions += dates.size();
+    Json listed = Json::array();
+    for (size_t i = 0; i < std::min(dates.size(), kGapDatesListed); ++i) {
+      listed.push_back(dates[i].ToString());
+    }
+    gap_symbols.push_back(Json{{"symbol", symbol}, {"missing", dates.size()}, {"dates", listed}});
+  }
+  output["gaps"] = Json{{"symbols", gaps.size()}, {"sessions", missing_sessions}};
+  output["gap_symbols"] = std::move(gap_symbols);
+  if (!gaps.empty()) {
+    TF_LOG_INFO("process_files: {} session(s) missing inside the histories of {} symbol(s)",
+                missing_sessions, gaps.size());
   }
   output["bulk"] = bulk.has_value();
   output["failures"] = failures.ToJson();

@@ -48,6 +48,9 @@ class FailingSource final : public sources::Source {
     }
     Result<std::vector<sources::Bar>> bars = inner_.DailyBars(symbol, from, to);
     if (bars.ok() && symbol == bad_bar_symbol && !bars->empty()) bars->back().low = -1;
+    if (bars.ok() && symbol == gap_symbol) {
+      std::erase_if(*bars, [&](const sources::Bar& bar) { return gap_dates.count(bar.date) > 0; });
+    }
     return bars;
   }
   bool SupportsBarsOn() const override { return bulk; }
@@ -80,6 +83,8 @@ class FailingSource final : public sources::Source {
   std::atomic<int> max_in_flight{0};
   ErrorCode fail_code = ErrorCode::kCorruptData;
   std::string bad_bar_symbol;
+  std::string gap_symbol;  // Its bars on gap_dates are left out.
+  std::set<Date> gap_dates;
   bool bulk = false;
   int bulk_requests = 0;
 
@@ -328,6 +333,32 @@ TEST_F(StepsTest, OneFailingSymbolIsRecordedAndTheOthersGoOn) {
   EXPECT_FALSE(fs::exists(dir_ / DailyKey(victim)));
   EXPECT_TRUE(fs::exists(dir_ / DailyKey(bad_bars)));
   EXPECT_EQ((*processed)["updated"].get<size_t>(), store_->List("daily/").value().size());
+  EXPECT_GT((*processed)["updated"].get<size_t>(), 40u);
+}
+
+TEST_F(StepsTest, SessionsMissingInsideAHistoryAreCountedAndListed) {
+  const Json listed = List(kAsOf);
+  std::string holed;  // A symbol traded through the whole two years.
+  for (const Json& task : listed["tasks"]) {
+    if (task["from"] == "2023-06-02" && task["to"] == "2025-06-02") holed = task["symbol"];
+  }
+  ASSERT_FALSE(holed.empty());
+  source_->gap_symbol = holed;
+  // Three sessions inside the history; the weekend and the Memorial Day holiday (2025-05-26)
+  // between two of them are not gaps.
+  source_->gap_dates = {Date::FromCivil(2025, 5, 23), Date::FromCivil(2025, 5, 27),
+                        Date::FromCivil(2024, 1, 2)};
+  Result<Json> processed = ProcessFiles(*context_, listed);
+  ASSERT_TRUE(processed.ok()) << processed.status().message();
+  EXPECT_EQ((*processed)["failures"].size(), 0u);
+  EXPECT_EQ((*processed)["gaps"], (Json{{"symbols", 1}, {"sessions", 3}}));
+  ASSERT_EQ((*processed)["gap_symbols"].size(), 1u);
+  const Json& gap = (*processed)["gap_symbols"][0];
+  EXPECT_EQ(gap["symbol"], holed);
+  EXPECT_EQ(gap["missing"], 3);
+  EXPECT_EQ(gap["dates"], (Json{"2024-01-02", "2025-05-23", "2025-05-27"}));
+  // The file is written with its gaps; the other symbols have none.
+  EXPECT_TRUE(fs::exists(dir_ / DailyKey(holed)));
   EXPECT_GT((*processed)["updated"].get<size_t>(), 40u);
 }
 

@@ -164,11 +164,12 @@ Result<std::optional<SessionRun>> Scheduler::DueRun(sys_seconds now) const {
 }
 
 Status Scheduler::RunDue() {
-  TF_ASSIGN_OR_RETURN(const std::optional<SessionRun> due, DueRun(clock_->Now()));
+  const sys_seconds now = clock_->Now();
+  TF_ASSIGN_OR_RETURN(const std::optional<SessionRun> due, DueRun(now));
   if (!due) {
-    TF_LOG_INFO("schedule: nothing due; the next run is for {} at {}",
-                NextRun(clock_->Now()).session.ToString(),
-                FormatLocal(NextRun(clock_->Now()).at, options_.time_zone));
+    const SessionRun next = NextRun(now);
+    TF_LOG_INFO("schedule: nothing due; the next run is for {} at {}", next.session.ToString(),
+                FormatLocal(next.at, options_.time_zone));
     return Status::Ok();
   }
   TF_LOG_INFO("schedule: running for session {} (scheduled {})", due->session.ToString(),

@@ -286,6 +286,46 @@ TEST_F(PipelineTest, ALaterRunAddsOnlyTheNewSessionsAndKeepsHistory) {
   EXPECT_THAT(second.out, HasSubstr("rows added"));
 }
 
+TEST_F(PipelineTest, SessionsMissingInsideAHistoryAreReportedNotFatal) {
+  const fs::path data = Data();
+  ASSERT_EQ(RunPipeline(data, "2025-06-02", 40).exit_code, 0);
+  // A file traded through the whole span loses two sessions of 2024, as a vendor's history
+  // with a halt would.
+  const table::Table traded =
+      Query(fmt::format("SELECT symbol FROM read_parquet('{}') GROUP BY symbol "
+                        "HAVING min(date) < DATE '2024-01-01' AND max(date) = DATE '2025-06-02' "
+                        "ORDER BY symbol LIMIT 1",
+                        Glob(data)));
+  ASSERT_EQ(traded.num_rows(), 1u);
+  const std::string symbol = traded.column(0).varchars()[0];
+  const fs::path file = data / "daily" / (symbol + ".parquet");
+  const fs::path holed = dir_ / "holed.parquet";
+  Query(
+      fmt::format("COPY (SELECT * FROM read_parquet('{}') WHERE date NOT IN "
+                  "(DATE '2024-03-05', DATE '2024-03-06') ORDER BY date) TO '{}' "
+                  "(FORMAT parquet)",
+                  file.string(), holed.string()));
+  fs::rename(holed, file);
+
+  const ProgramResult update = RunPipeline(data, "2025-06-03", 40, {"--gaps"});
+  ASSERT_EQ(update.exit_code, 0) << update.err;
+  EXPECT_THAT(update.out, HasSubstr("2 sessions missing in 1 histories"));
+  EXPECT_THAT(update.out, HasSubstr("gaps: 1 histories miss sessions"));
+  EXPECT_THAT(update.out, HasSubstr(fmt::format("  {:<8}     2  2024-03-05 2024-03-06\n", symbol)));
+  // The file took the new session and kept its gap; the run succeeded for every symbol.
+  EXPECT_EQ(QueryInt(fmt::format("SELECT count(*) FROM read_parquet('{}') WHERE date IN "
+                                 "(DATE '2024-03-05', DATE '2024-03-06', DATE '2025-06-03')",
+                                 file.string())),
+            1);
+  EXPECT_THAT(update.out, ::testing::Not(HasSubstr("failures")));
+
+  // Without --gaps, the summary counts them and lists none.
+  const ProgramResult next = RunPipeline(data, "2025-06-04", 40);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_THAT(next.out, HasSubstr("2 sessions missing in 1 histories"));
+  EXPECT_THAT(next.out, ::testing::Not(HasSubstr("gaps:")));
+}
+
 TEST_F(PipelineTest, RevisedSessionsAreMergedKeepingTheNewestValue) {
   const fs::path data = Data();
   ASSERT_EQ(RunPipeline(data, "2025-06-02", 200, {"--revise-last", "2"}).exit_code, 0);
