@@ -17,6 +17,8 @@ bash "$(dirname "$0")/fmp_quota.sh" "$build"
 echo
 bash "$(dirname "$0")/s3_pipeline.sh" "$build"
 echo
+bash "$(dirname "$0")/serve.sh" "$build"
+echo
 echo "== scan_latest: last row of 9,000 daily files x 5,040 rows, per row group size, against"
 echo "   SELECT * ... QUALIFY row_number() OVER (PARTITION BY symbol ORDER BY date DESC) = 1"
 echo "   (targets: at most 2 s, and 10x faster than that query); derived columns; merge; encodings."

@@ -2,12 +2,14 @@
 # `make demo`: the main job of tickerflow on its built-in simulated market, so that it runs
 # anywhere without an API key: 1,000 symbols, 10 years of daily bars with 30 indicators, the
 # fundamentals and the screener, into ./data. Running it again later brings the same data
-# directory up to date (only the new sessions are fetched).
+# directory up to date (only the new sessions are fetched). It ends by serving the screener
+# page for that data on http://127.0.0.1:${TICKERFLOW_DEMO_PORT:-8080}/ until Ctrl-C.
 set -euo pipefail
 tickerflow=${1:-build/tickerflow}
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 data=${TICKERFLOW_DEMO_DATA:-data}
+port=${TICKERFLOW_DEMO_PORT:-8080}
 
 echo "tickerflow demo: the daily pipeline on a simulated market of 1,000 symbols x 10 years"
 echo "  $tickerflow run --source simulated --data $data --universe 1000 --years 10 --seed 1"
@@ -30,3 +32,7 @@ What to look at next:
   $tickerflow query --data $data --format csv "SELECT sector, count(*) AS n, round(avg(rsi), 1) AS avg_rsi FROM screener GROUP BY sector ORDER BY n DESC"
   $tickerflow run --help
 NEXT
+echo
+echo "Serving the screener page: open http://127.0.0.1:$port/ in a browser (Ctrl-C stops it;"
+echo "TICKERFLOW_DEMO_PORT=N make demo picks another port)."
+exec "$tickerflow" serve --data "$data" --port "$port" --web-root "$root/web"

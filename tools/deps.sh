@@ -2,8 +2,10 @@
 # Installs everything tickerflow's build and tests need on Debian 12, idempotently:
 #   1. Debian packages, only those missing (apt-get update first, once, when something is missing);
 #   2. npm-registry packages pinned by package-lock.json (`npm ci`): DuckDB 1.4.4, unpacked into
-#      .deps/duckdb, and s3rver 3.7.1, the S3-compatible server the S3 integration tests run from
-#      node_modules/.bin/s3rver.
+#      .deps/duckdb; s3rver 3.7.1, the S3-compatible server the S3 integration tests run from
+#      node_modules/.bin/s3rver; lightweight-charts 5.2.1, whose standalone script is copied to
+#      web/vendor/ for the ticker page; playwright-core 1.64.1, which drives Debian's chromium
+#      in the browser test.
 # Run through `make deps`. Needs root (or sudo) only when a Debian package is missing.
 set -euo pipefail
 
@@ -13,6 +15,7 @@ cd "$root"
 # Build toolchain, libraries, and test tools. Keep sorted; say why a package is here in
 # docs/architecture.md ("Dependencies") when adding one.
 packages=(
+  chromium
   clang-format
   clang-tidy
   cmake
@@ -36,6 +39,7 @@ packages=(
   nodejs
   time
   tzdata
+  wrk
 )
 
 missing=()
@@ -63,13 +67,20 @@ fi
 duckdb_dir="$root/.deps/duckdb"
 stamp="$duckdb_dir/.lock-sha256"
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+chart_script=node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js
+vendor_dir="$root/web/vendor"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_sum" && -f "$duckdb_dir/duckdb.h" &&
-  -f "$duckdb_dir/libduckdb.so" && -f node_modules/s3rver/bin/s3rver.js ]]; then
+  -f "$duckdb_dir/libduckdb.so" && -f node_modules/s3rver/bin/s3rver.js &&
+  -f node_modules/playwright-core/package.json && -f "$chart_script" &&
+  -f "$vendor_dir/lightweight-charts.standalone.production.js" ]]; then
   exit 0
 fi
-echo "deps: installing npm packages from package-lock.json (DuckDB into .deps/duckdb, s3rver)"
+echo "deps: installing npm packages from package-lock.json (DuckDB into .deps/duckdb, s3rver, lightweight-charts into web/vendor, playwright-core)"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 mkdir -p "$duckdb_dir"
 cp node_modules/duckdb/src/duckdb/src/include/duckdb.h "$duckdb_dir/duckdb.h"
 cp node_modules/@duckdb/node-bindings-linux-x64/libduckdb.so "$duckdb_dir/libduckdb.so"
+mkdir -p "$vendor_dir"
+cp "$chart_script" "$vendor_dir/lightweight-charts.standalone.production.js"
+cp node_modules/lightweight-charts/LICENSE "$vendor_dir/lightweight-charts.LICENSE"
 echo "$lock_sum" >"$stamp"

@@ -18,6 +18,7 @@
 #include "cli/query_command.h"
 #include "cli/run_command.h"
 #include "cli/schedule_command.h"
+#include "cli/serve_command.h"
 #include "common/date.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -219,6 +220,46 @@ int Run(int argc, const char* const* argv) {
       ->capture_default_str();
   query_command->add_option("sql", query.sql, "The SQL statement")->required();
 
+  ServeOptions serve;
+  CLI::App* serve_command = app.add_subcommand(
+      "serve",
+      "Serve the screener page, ticker charts and the JSON API (docs/api.md) for a data "
+      "location, until SIGTERM or Ctrl-C");
+  serve_command
+      ->add_option("--data", serve.data_dir,
+                   "Where the data lives: a directory or s3://BUCKET[/PREFIX]")
+      ->type_name("DIR|S3URL")
+      ->capture_default_str();
+  AddStoreOptions(*serve_command, serve.store);
+  serve_command
+      ->add_option("--host", serve.host,
+                   "The address to listen on (127.0.0.1: this machine only; 0.0.0.0: every "
+                   "network)")
+      ->capture_default_str();
+  serve_command->add_option("--port", serve.port, "The port; 0 picks a free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--web-root", serve.web_root,
+                   "The page's files (default: web/ found beside the program)")
+      ->type_name("DIR");
+  serve_command
+      ->add_option("--threads", serve.threads,
+                   "Worker threads; each open keep-alive connection holds one")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--client-timeout", serve.client_timeout_seconds,
+                   "Seconds a client may send or read nothing before it is disconnected")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--refresh", serve.refresh_seconds,
+                   "Seconds between looks for a new screener (default: 1 for a directory, 15 "
+                   "for S3)")
+      ->check(CLI::Range(0.05, 86400.0))
+      ->type_name("SECONDS");
+
   FmpSimCommandOptions fmp_sim;
   CLI::App* fmp_sim_command = app.add_subcommand(
       "fmp-sim",
@@ -387,6 +428,7 @@ int Run(int argc, const char* const* argv) {
     return Report("run", RunRunCommand(run, std::cout, ::isatty(STDERR_FILENO) == 1));
   }
   if (query_command->parsed()) return Report("query", RunQueryCommand(query, std::cout));
+  if (serve_command->parsed()) return Report("serve", RunServeCommand(serve, std::cout));
   if (fmp_sim_command->parsed()) return Report("fmp-sim", RunFmpSimCommand(fmp_sim, std::cout));
   if (schedule_command->parsed())
     return Report("schedule", RunScheduleCommand(schedule, std::cout));

@@ -11,18 +11,6 @@
 namespace tickerflow::pipeline {
 namespace {
 
-// A SQL string literal. View definitions cannot take bound parameters, so the path goes into
-// the text; doubling every quote makes any path one literal and nothing else.
-std::string QuoteLiteral(std::string_view text) {
-  std::string quoted = "'";
-  for (const char c : text) {
-    quoted += c;
-    if (c == '\'') quoted += '\'';
-  }
-  quoted += '\'';
-  return quoted;
-}
-
 bool HasParquetFiles(const std::filesystem::path& directory) {
   std::error_code error;
   for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end;
@@ -39,11 +27,11 @@ bool HasParquetFiles(const std::filesystem::path& directory) {
 Status CreateView(table::Connection& connection, std::string_view name,
                   const std::filesystem::path& pattern, bool union_by_name,
                   std::vector<std::string>& views) {
-  TF_RETURN_IF_ERROR(
-      connection.Execute(fmt::format("CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({}, "
-                                     "hive_partitioning = false, union_by_name = {})",
-                                     table::QuoteIdentifier(name), QuoteLiteral(pattern.string()),
-                                     union_by_name ? "true" : "false")));
+  TF_RETURN_IF_ERROR(connection.Execute(
+      fmt::format("CREATE OR REPLACE VIEW {} AS SELECT * FROM read_parquet({}, "
+                  "hive_partitioning = false, union_by_name = {})",
+                  table::QuoteIdentifier(name), table::QuoteLiteral(pattern.string()),
+                  union_by_name ? "true" : "false")));
   views.emplace_back(name);
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 
 #include "common/csv.h"
 #include "screener/labels_internal.h"
+#include "table/database.h"
 
 namespace tickerflow::screener {
 namespace internal {
@@ -54,23 +55,13 @@ const LabelScale& PiotroskiScoreScale() {
   return scale;
 }
 
-std::string SqlStringLiteral(std::string_view text) {
-  std::string literal = "'";
-  for (const char c : text) {
-    if (c == '\'') literal.push_back('\'');
-    literal.push_back(c);
-  }
-  literal.push_back('\'');
-  return literal;
-}
-
 std::string LabelSql(const LabelScale& scale, std::string_view value) {
   std::string sql = fmt::format("CASE WHEN ({0}) IS NULL OR isnan({0}) THEN NULL", value);
   for (const LabelStep& step : scale.steps) {
     sql += fmt::format(" WHEN ({}) {} {} THEN {}", value, scale.inclusive ? "<=" : "<",
-                       DoubleSql(step.bound), SqlStringLiteral(step.label));
+                       DoubleSql(step.bound), table::QuoteLiteral(step.label));
   }
-  sql += fmt::format(" ELSE {} END", SqlStringLiteral(scale.top));
+  sql += fmt::format(" ELSE {} END", table::QuoteLiteral(scale.top));
   return sql;
 }
 
@@ -84,8 +75,8 @@ std::string PriceFairValueCategorySql(std::string_view diff) {
   return fmt::format(
       "CASE WHEN ({0}) IS NULL OR isnan({0}) THEN NULL WHEN abs({0}) < {1} THEN {2} "
       "WHEN ({0}) < 0 THEN {3} ELSE {4} END",
-      diff, DoubleSql(kFairlyValuedBand), SqlStringLiteral(kFairlyValued),
-      SqlStringLiteral(kUndervalued), SqlStringLiteral(kOvervalued));
+      diff, DoubleSql(kFairlyValuedBand), table::QuoteLiteral(kFairlyValued),
+      table::QuoteLiteral(kUndervalued), table::QuoteLiteral(kOvervalued));
 }
 
 }  // namespace internal

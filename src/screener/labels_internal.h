@@ -43,8 +43,4 @@ std::string LabelSql(const LabelScale& scale, std::string_view value);
 std::string PriceFairValueDiffSql(std::string_view price, std::string_view fair_value);
 std::string PriceFairValueCategorySql(std::string_view diff);
 
-/// `text` as a SQL string literal. Only for tickerflow's own constants (labels); input from
-/// outside is bound as a parameter.
-std::string SqlStringLiteral(std::string_view text);
-
 }  // namespace tickerflow::screener::internal

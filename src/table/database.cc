@@ -524,6 +524,18 @@ void FillVector(const Column& column, size_t offset, size_t count, duckdb_vector
 
 }  // namespace internal
 
+std::string QuoteLiteral(std::string_view text) {
+  std::string quoted;
+  quoted.reserve(text.size() + 2);
+  quoted += '\'';
+  for (char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
 std::string QuoteIdentifier(std::string_view name) {
   std::string quoted;
   quoted.reserve(name.size() + 2);

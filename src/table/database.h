@@ -56,6 +56,11 @@ using Parameter = std::variant<std::nullptr_t, std::string, Date, double, int64_
 /// into SQL text, they are bound as Parameters.
 std::string QuoteIdentifier(std::string_view name);
 
+/// `text` as a SQL string literal: in single quotes, any quote inside doubled, so that it can
+/// only ever be read as one literal. For statements that cannot take bound parameters (view
+/// and table definitions) and text tickerflow chose itself (paths, labels).
+std::string QuoteLiteral(std::string_view text);
+
 /// How to open a database.
 struct DatabaseOptions {
   /// The database file; empty for an in-memory database (the default: tickerflow keeps its

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 
 #include "process_runner.h"
 #include "s3rver_server.h"
+#include "serve_server.h"
 #include "storage/s3_client.h"
 #include "storage/s3_config.h"
 #include "storage/s3_store.h"
@@ -40,6 +42,7 @@ using tickerflow::testing::ProgramResult;
 using tickerflow::testing::RunningProgram;
 using tickerflow::testing::RunProgram;
 using tickerflow::testing::S3rverServer;
+using tickerflow::testing::ServeProgram;
 
 constexpr std::string_view kBucket = "tickerflow";
 // s3rver's one account.
@@ -257,6 +260,57 @@ TEST_F(S3Test, ThePipelineOnS3WritesWhatALocalRunWrites) {
   // Most of the 200 symbols have a file and a screener row (some are delisted or not yet listed).
   ASSERT_THAT(expected.out, ::testing::StartsWith("files,rows,total\n"));
   EXPECT_GT(std::stoi(expected.out.substr(expected.out.find('\n') + 1)), 150);
+}
+
+// `tickerflow serve` on s3:// answers what it answers on the local directory of the same run,
+// and picks up the next run on S3 without a restart.
+TEST_F(S3Test, ServeAnswersFromS3AsFromALocalDirectory) {
+  const std::string local = (dir_ / "local").string();
+  const std::string remote = fmt::format("s3://{}/prod/data", kBucket);
+  ASSERT_EQ(RunPipeline(local, "2025-06-02", 60, 2).exit_code, 0);
+  ASSERT_EQ(RunPipeline(remote, "2025-06-02", 60, 2).exit_code, 0);
+  fs::create_directories(dir_ / "web");
+  std::ofstream(dir_ / "web" / "index.html") << "<!doctype html>";
+  const auto serve = [this](const std::string& data, std::string_view name) {
+    std::vector<std::string> args = {
+        "serve",     "--data", data, "--port", "0", "--web-root", (dir_ / "web").string(),
+        "--refresh", "0.2"};
+    for (std::string& flag : StoreFlags("serve-cache")) args.push_back(std::move(flag));
+    return std::make_unique<ServeProgram>(args, dir_ / name);
+  };
+  const std::unique_ptr<ServeProgram> on_disk = serve(local, "serve-local");
+  const std::unique_ptr<ServeProgram> on_s3 = serve(remote, "serve-s3");
+  ASSERT_GT(on_disk->port(), 0) << on_disk->err();
+  ASSERT_GT(on_s3->port(), 0) << on_s3->err();
+  const auto get = [](const ServeProgram& server, const std::string& path) {
+    httplib::Client client("127.0.0.1", server.port());
+    httplib::Result result = client.Get(path);
+    return result ? std::pair{result->status, result->body} : std::pair{-1, std::string()};
+  };
+  const std::pair<int, std::string> first = get(*on_disk, "/api/screener?columns=symbol&limit=1");
+  ASSERT_EQ(first.first, 200) << first.second;
+  const std::string symbol =
+      first.second.substr(first.second.find("\"rows\":[[\"") + 10,
+                          first.second.find("\"]]") - first.second.find("\"rows\":[[\"") - 10);
+  for (const std::string& path :
+       {std::string("/api/screener?sector=Energy,Utilities&rsi_max=60&sort=market_cap&order=desc"),
+        std::string("/api/screener?format=csv&columns=symbol,close,golden_cross"),
+        fmt::format("/api/symbols/{}/bars", symbol),
+        fmt::format("/api/symbols/{}/bars?from=2025-01-01&columns=close,rsi", symbol)}) {
+    const auto expected = get(*on_disk, path);
+    ASSERT_EQ(expected.first, 200) << path << " " << expected.second;
+    EXPECT_EQ(get(*on_s3, path), expected) << path;
+  }
+  EXPECT_EQ(get(*on_s3, "/api/symbols/NOSUCH/bars").first, 404);
+
+  ASSERT_EQ(RunPipeline(remote, "2025-06-09", 60, 2).exit_code, 0);
+  std::string meta;
+  for (int i = 0; i < 100 && meta.find("\"as_of\":\"2025-06-09\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    meta = get(*on_s3, "/api/meta").second;
+  }
+  EXPECT_THAT(meta, HasSubstr("\"as_of\":\"2025-06-09\""));
+  EXPECT_EQ(on_s3->Stop().exit_code, 0);
 }
 
 TEST_F(S3Test, AKilledRunRestartedFinishesWithCompleteData) {

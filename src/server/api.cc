@@ -1,0 +1,239 @@
+#include "server/api.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+
+#include "common/date.h"
+#include "common/log.h"
+#include "screener/scan_latest.h"
+#include "server/response_body.h"
+#include "sources/source.h"
+
+namespace tickerflow::server {
+namespace {
+
+constexpr std::string_view kNoScreener =
+    "no screener yet: `tickerflow run --data DIR` builds it; this page shows it once that run "
+    "has finished";
+
+// The columns a chart needs when a request names none.
+constexpr std::string_view kDefaultBarColumns =
+    "date,open,high,low,close,volume,sma_50,sma_200,bb_bbh,bb_bbm,bb_bbl,rsi,macd,macd_signal,"
+    "macd_diff";
+
+// The HTTP status for an error from the store or DuckDB.
+int StatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+// Runs `sql` with `parameters` on a pooled connection, with its prepared statement reused.
+Result<table::Table> RunQuery(ConnectionPool& pool, const std::string& sql,
+                              const std::vector<table::Parameter>& parameters) {
+  TF_ASSIGN_OR_RETURN(ConnectionPool::Lease lease, pool.Acquire());
+  TF_ASSIGN_OR_RETURN(table::PreparedStatement * statement, lease.Prepare(sql));
+  TF_RETURN_IF_ERROR(statement->BindAll(parameters));
+  TF_ASSIGN_OR_RETURN(table::QueryResult result, statement->Execute());
+  return result.FetchTable();
+}
+
+ApiResponse InternalError(std::string_view what, const Status& status) {
+  TF_LOG_ERROR("serve: {}: {}", what, status.message());
+  return ErrorResponse(StatusFor(status.code()), fmt::format("{}: {}", what, status.message()));
+}
+
+std::string_view ParameterValue(const QueryParameters& parameters, std::string_view key) {
+  std::string_view value;
+  for (const auto& [name, text] : parameters) {
+    if (name == key) value = text;
+  }
+  return value;
+}
+
+}  // namespace
+
+ApiResponse ErrorResponse(int status, std::string_view message) {
+  return ApiResponse{
+      .status = status, .content_type = "application/json", .body = JsonError(message)};
+}
+
+SharedResponse Api::Screener(const QueryParameters& parameters) {
+  const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
+  if (!snapshot->ready())
+    return std::make_shared<const ApiResponse>(ErrorResponse(503, kNoScreener));
+  const std::string cache_key = ResponseCache::Key(snapshot->generation, parameters);
+  if (SharedResponse cached = cache_.Find(cache_key)) return cached;
+  auto response = std::make_shared<const ApiResponse>(ComputeScreener(*snapshot, parameters));
+  if (response->status == 200) cache_.Insert(cache_key, response);
+  return response;
+}
+
+ApiResponse Api::ComputeScreener(const ScreenerSnapshot& snapshot,
+                                 const QueryParameters& parameters) {
+  Result<ScreenerPlan> plan = PlanScreenerQuery(snapshot.columns, snapshot.table_name, parameters);
+  if (!plan.ok()) return ErrorResponse(400, plan.status().message());
+  Result<table::Table> page = RunQuery(pool_, plan->page_sql, plan->page_parameters);
+  if (!page.ok()) return InternalError("screener query", page.status());
+  if (plan->csv) {
+    ApiResponse response{.status = 200, .content_type = "text/csv; charset=utf-8", .body = {}};
+    AppendCsv(response.body, *page);
+    return response;
+  }
+  // The page's last column is the count of every match; an empty page has no row to carry it.
+  const size_t shown = plan->columns.size();
+  int64_t total = 0;
+  if (page->num_rows() > 0) {
+    total = page->column(shown).bigints()[0];
+  } else if (plan->offset > 0) {
+    Result<table::Table> count = RunQuery(pool_, plan->count_sql, plan->count_parameters);
+    if (!count.ok()) return InternalError("screener count", count.status());
+    total = count->column(0).bigints()[0];
+  }
+  ApiResponse response;
+  response.body.reserve(256 + page->num_rows() * shown * 12);
+  fmt::format_to(std::back_inserter(response.body), "{{\"total\":{},\"offset\":{},\"limit\":{},",
+                 total, plan->offset, plan->limit);
+  response.body += "\"columns\":";
+  AppendJsonColumns(response.body, *page, shown);
+  response.body += ",\"rows\":";
+  AppendJsonRows(response.body, *page, shown);
+  response.body += '}';
+  return response;
+}
+
+SharedResponse Api::Bars(std::string_view symbol, const QueryParameters& parameters) {
+  const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
+  QueryParameters keyed = parameters;
+  keyed.emplace_back("", symbol);  // No parameter has an empty name: the key stays unique.
+  const std::string cache_key = ResponseCache::Key(snapshot->generation, keyed);
+  if (SharedResponse cached = bars_cache_.Find(cache_key)) return cached;
+  auto response = std::make_shared<const ApiResponse>(ComputeBars(symbol, parameters));
+  if (response->status == 200) bars_cache_.Insert(cache_key, response);
+  return response;
+}
+
+ApiResponse Api::ComputeBars(std::string_view symbol, const QueryParameters& parameters) {
+  if (!sources::IsValidSymbol(symbol)) {
+    return ErrorResponse(
+        400, fmt::format("{} is not a ticker symbol", storage::QuoteForMessage(symbol)));
+  }
+  Date from = Date::FromCivil(1900, 1, 1);
+  Date to = Date::FromCivil(2999, 12, 31);
+  for (const auto& [key, value] : parameters) {
+    if (key != "from" && key != "to" && key != "columns") {
+      return ErrorResponse(400, fmt::format("{}: unknown parameter; expected from, to or columns",
+                                            storage::QuoteForMessage(key)));
+    }
+    if (key == "columns") continue;
+    Result<Date> date = Date::Parse(value);
+    if (!date.ok()) {
+      return ErrorResponse(400, fmt::format("{}={}: expected a date, YYYY-MM-DD", key,
+                                            storage::QuoteForMessage(value)));
+    }
+    (key == "from" ? from : to) = *date;
+  }
+  std::string_view wanted = ParameterValue(parameters, "columns");
+  if (wanted.empty()) wanted = kDefaultBarColumns;
+  std::vector<std::string> names = {"date"};
+  for (std::string& name : SplitList(wanted)) {
+    bool known = false;
+    for (const screener::DailyColumn& column : screener::DailyColumns()) {
+      known = known || column.name == name;
+    }
+    if (!known) {
+      return ErrorResponse(400, fmt::format("columns: no column {} in a daily file",
+                                            storage::QuoteForMessage(name)));
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(std::move(name));
+    }
+  }
+  Result<std::filesystem::path> path = store_.ReadablePath(fmt::format("daily/{}.parquet", symbol));
+  if (!path.ok()) {
+    if (path.status().code() == ErrorCode::kNotFound) {
+      return ErrorResponse(404, fmt::format("no such ticker: {} has no daily file",
+                                            storage::QuoteForMessage(symbol)));
+    }
+    return InternalError("daily file", path.status());
+  }
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += table::QuoteIdentifier(names[i]);
+  }
+  sql +=
+      " FROM read_parquet(?, hive_partitioning = false) WHERE \"date\" BETWEEN ? AND ? "
+      "ORDER BY \"date\"";
+  Result<table::Table> rows = RunQuery(pool_, sql, {path->string(), from, to});
+  if (!rows.ok()) return InternalError(fmt::format("daily/{}.parquet", symbol), rows.status());
+  ApiResponse response;
+  response.body.reserve(256 + rows->num_rows() * rows->num_columns() * 12);
+  response.body += "{\"symbol\":";
+  AppendJsonString(response.body, symbol);
+  response.body += ",\"columns\":";
+  AppendJsonColumns(response.body, *rows);
+  response.body += ",\"rows\":";
+  AppendJsonRows(response.body, *rows);
+  response.body += '}';
+  return response;
+}
+
+ApiResponse Api::Meta() {
+  const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
+  nlohmann::ordered_json meta;
+  meta["ready"] = snapshot->ready();
+  meta["as_of"] =
+      snapshot->as_of.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(snapshot->as_of);
+  meta["rows"] = snapshot->rows;
+  if (snapshot->last_run) {
+    const RunInfo& run = *snapshot->last_run;
+    nlohmann::ordered_json last_run = {
+        {"run_id", run.run_id}, {"status", run.status}, {"finished_at", run.finished_at}};
+    const auto [rows, age] = ScreenerGauges();
+    last_run["age_seconds"] =
+        age >= 0 ? nlohmann::ordered_json(static_cast<int64_t>(age)) : nlohmann::ordered_json();
+    meta["last_run"] = std::move(last_run);
+  } else {
+    meta["last_run"] = nullptr;
+  }
+  meta["columns"] = nlohmann::ordered_json::array();
+  for (const ColumnInfo& column : snapshot->columns) {
+    nlohmann::ordered_json item = {{"name", column.name},
+                                   {"type", table::ColumnTypeName(column.type)},
+                                   {"kind", KindName(column.kind)}};
+    if (column.kind == ColumnKind::kLabel) item["values"] = column.values;
+    meta["columns"].push_back(std::move(item));
+  }
+  return ApiResponse{.status = 200, .content_type = "application/json", .body = meta.dump()};
+}
+
+ApiResponse Api::Health() {
+  const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
+  return ApiResponse{.status = 200,
+                     .content_type = "application/json",
+                     .body = fmt::format("{{\"status\":\"ok\",\"ready\":{},\"rows\":{}}}",
+                                         snapshot->ready() ? "true" : "false", snapshot->rows)};
+}
+
+std::pair<int64_t, double> Api::ScreenerGauges() {
+  const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
+  double age = -1;
+  if (snapshot->last_run && snapshot->last_run->finished) {
+    age = std::chrono::duration<double>(std::chrono::system_clock::now() -
+                                        *snapshot->last_run->finished)
+              .count();
+  }
+  return {snapshot->rows, age};
+}
+
+}  // namespace tickerflow::server

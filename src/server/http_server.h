@@ -1,0 +1,78 @@
+// `tickerflow serve`'s HTTP shell: cpp-httplib with a pool of worker threads, routing to the
+// Api, the page's static files from the web root, /metrics, and the limits a server open to a
+// network needs (request size, slow clients, paths outside the web root).
+//
+//   TF_ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> server,
+//                       HttpServer::Bind(api, metrics, {.port = 8080, .web_root = "web"}));
+//   std::thread stopper([&] { WaitForSignal(); server->Stop(); });
+//   TF_RETURN_IF_ERROR(server->Serve());  // returns once Stop() was called
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "server/api.h"
+#include "server/metrics.h"
+
+namespace tickerflow::server {
+
+struct HttpServerOptions {
+  /// The address to bind: loopback unless told otherwise.
+  std::string host = "127.0.0.1";
+  /// The port; 0 picks a free one (HttpServer::port()).
+  int port = 8080;
+  /// The page's files; requests outside it are refused.
+  std::filesystem::path web_root;
+  /// Worker threads. A keep-alive connection holds one while it is open, so there are more
+  /// than a browser and a load balancer open at once.
+  size_t threads = 128;
+  /// A client that sends nothing, or reads nothing, for this long is disconnected.
+  std::chrono::seconds io_timeout = std::chrono::seconds(5);
+  /// Bodies larger than this are refused (the API takes none).
+  size_t max_body_bytes = size_t{64} * 1024;
+};
+
+/// See the file comment.
+class HttpServer {
+ public:
+  /// Binds the port. kUnavailable when the address cannot be bound; kNotFound when the web
+  /// root is not a directory.
+  static Result<std::unique_ptr<HttpServer>> Bind(Api& api, Metrics& metrics,
+                                                  HttpServerOptions options);
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();
+
+  /// The bound port.
+  int port() const;
+
+  /// Answers requests until Stop(); OK when stopped.
+  Status Serve();
+
+  /// Makes Serve() return once the requests in progress are answered. Any thread, any time.
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The file under `web_root` that the URL path `path` names ("/" is index.html), or nullopt
+/// when the path leaves the web root (.., a symbolic link out of it), is not a regular file,
+/// or holds a NUL or backslash.
+std::optional<std::filesystem::path> ResolveWebPath(const std::filesystem::path& web_root,
+                                                    std::string_view path);
+
+/// The Content-Type for a file name's extension.
+std::string_view ContentTypeFor(const std::filesystem::path& file);
+
+}  // namespace tickerflow::server
