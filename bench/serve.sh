@@ -33,17 +33,20 @@ base=$(sed -n 's|^listening on \(http://[^ ]*\)/$|\1|p' "$out")
 [[ -n "$base" ]] || { cat "$out"; exit 1; }
 
 rows=$(curl -sf "$base/api/meta" | sed -n 's/.*"rows":\([0-9]*\).*/\1/p')
-symbol=$(curl -sf "$base/api/screener?columns=symbol&sort=market_cap&order=desc&limit=1" |
-  sed -n 's/.*"rows":\[\["\([^"]*\)".*/\1/p')
+# A ticker listed for the whole 20 years and still trading.
+symbol=$("$build/tickerflow" --log-level warning query --data "$data" --format csv \
+  "SELECT symbol FROM universe WHERE first_date <= DATE '2005-06-02' AND NOT delisted
+     ORDER BY symbol LIMIT 1" | tail -1)
 bars=$(curl -sf "$base/api/symbols/$symbol/bars" | grep -o '\],\[' | wc -l)
 # The screener page's Overview columns, two filters, sorted by market cap, a page of 50.
 view="columns=symbol,company_name,sector,industry,market_cap,pe_ratio_ttm,close,change_percent,volume"
 screen="market_cap_cat=Large%20Cap,Mega%20Cap&rsi_max=50&$view&sort=market_cap&order=desc&limit=50"
 
-report() {  # report <label> <wrk args...>
+report() {  # report <label> <wrk args...>: 3 s of warm-up (threads, caches), then the measurement
   local label=$1
   shift
   echo "-- $label"
+  wrk -t2 -c64 -d3s "$@" >/dev/null
   wrk -t2 -c64 -d"${duration}s" --latency "$@" |
     grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors' | sed 's/^ */   /'
 }

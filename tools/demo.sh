@@ -33,6 +33,6 @@ What to look at next:
   $tickerflow run --help
 NEXT
 echo
-echo "Serving the screener page: open http://127.0.0.1:$port/ in a browser (Ctrl-C stops it;"
-echo "TICKERFLOW_DEMO_PORT=N make demo picks another port)."
+echo "Serving the screener page for $data: open the URL below in a browser (Ctrl-C stops the"
+echo "server; TICKERFLOW_DEMO_PORT=N make demo picks another port than $port)."
 exec "$tickerflow" serve --data "$data" --port "$port" --web-root "$root/web"

@@ -31,28 +31,28 @@ std::string DoubleSql(double value) {
 }  // namespace
 
 const LabelScale& MarketCapScale() {
-  static const LabelScale scale{kMarketCapSteps, "Mega Cap"};
-  return scale;
+  static const LabelScale kScale{kMarketCapSteps, "Mega Cap"};
+  return kScale;
 }
 const LabelScale& PeRatioScale() {
-  static const LabelScale scale{kPeRatioSteps, "High PE"};
-  return scale;
+  static const LabelScale kScale{kPeRatioSteps, "High PE"};
+  return kScale;
 }
 const LabelScale& PegRatioScale() {
-  static const LabelScale scale{kPegRatioSteps, "Above 2"};
-  return scale;
+  static const LabelScale kScale{kPegRatioSteps, "Above 2"};
+  return kScale;
 }
 const LabelScale& NetProfitMarginScale() {
-  static const LabelScale scale{kNetProfitMarginSteps, "High (20%+)"};
-  return scale;
+  static const LabelScale kScale{kNetProfitMarginSteps, "High (20%+)"};
+  return kScale;
 }
 const LabelScale& AltmanZScoreScale() {
-  static const LabelScale scale{kAltmanZScoreSteps, "Safe Zone"};
-  return scale;
+  static const LabelScale kScale{kAltmanZScoreSteps, "Safe Zone"};
+  return kScale;
 }
 const LabelScale& PiotroskiScoreScale() {
-  static const LabelScale scale{kPiotroskiScoreSteps, "Strong", /*inclusive=*/true};
-  return scale;
+  static const LabelScale kScale{kPiotroskiScoreSteps, "Strong", /*inclusive=*/true};
+  return kScale;
 }
 
 std::string LabelSql(const LabelScale& scale, std::string_view value) {

@@ -31,8 +31,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using tickerflow::testing::ProgramResult;
-using tickerflow::testing::ReadFileText;
-using tickerflow::testing::RunningProgram;
 using tickerflow::testing::RunProgram;
 using tickerflow::testing::ServeProgram;
 using Json = nlohmann::json;
@@ -50,32 +48,32 @@ class ServeTest : public ::testing::Test {
   static void SetUpTestSuite() {
     std::string pattern = (fs::temp_directory_path() / "tickerflow_serve_test_XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = new fs::path(pattern);
+    suite_dir = new fs::path(pattern);
     const ProgramResult run =
         Run({"run", "--source", "simulated", "--data", Data().string(), "--universe", "150",
              "--years", "2", "--seed", "11", "--as-of", "2025-06-02", "--workers", "2"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    fs::create_directories(*dir_ / "web" / "css");
-    WriteText(*dir_ / "web" / "index.html", "<!doctype html><title>screener</title>");
-    WriteText(*dir_ / "web" / "css" / "app.css", "body{}");
-    WriteText(*dir_ / "secret.txt", "outside the web root");
-    fs::create_symlink(*dir_ / "secret.txt", *dir_ / "web" / "link.txt");
-    server_ =
-        new ServeProgram({"serve", "--data", Data().string(), "--port", "0", "--web-root",
-                          (*dir_ / "web").string(), "--refresh", "0.2", "--client-timeout", "1"},
-                         *dir_ / "server");
-    ASSERT_GT(server_->port(), 0) << server_->err();
+    fs::create_directories(*suite_dir / "web" / "css");
+    WriteText(*suite_dir / "web" / "index.html", "<!doctype html><title>screener</title>");
+    WriteText(*suite_dir / "web" / "css" / "app.css", "body{}");
+    WriteText(*suite_dir / "secret.txt", "outside the web root");
+    fs::create_symlink(*suite_dir / "secret.txt", *suite_dir / "web" / "link.txt");
+    suite_server = new ServeProgram(
+        {"serve", "--data", Data().string(), "--port", "0", "--web-root",
+         (*suite_dir / "web").string(), "--refresh", "0.2", "--client-timeout", "1"},
+        *suite_dir / "server");
+    ASSERT_GT(suite_server->port(), 0) << suite_server->err();
   }
   static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    fs::remove_all(*dir_);
-    delete dir_;
+    delete suite_server;
+    suite_server = nullptr;
+    fs::remove_all(*suite_dir);
+    delete suite_dir;
   }
 
-  static fs::path Data() { return *dir_ / "data"; }
+  static fs::path Data() { return *suite_dir / "data"; }
   static ProgramResult Run(const std::vector<std::string>& args) {
-    return RunProgram(args, *dir_ / fmt::format("capture-{}", runs_++));
+    return RunProgram(args, *suite_dir / fmt::format("capture-{}", suite_runs++));
   }
   static void WriteText(const fs::path& path, std::string_view text) {
     std::FILE* file = std::fopen(path.c_str(), "w");
@@ -86,7 +84,7 @@ class ServeTest : public ::testing::Test {
 
   // GET `path` (sent as is); the status and body.
   static std::pair<int, std::string> Get(const std::string& path, int port = 0) {
-    httplib::Client client("127.0.0.1", port == 0 ? server_->port() : port);
+    httplib::Client client("127.0.0.1", port == 0 ? suite_server->port() : port);
     client.set_read_timeout(10, 0);
     httplib::Result result = client.Get(path);
     if (!result) return {-1, httplib::to_string(result.error())};
@@ -141,16 +139,12 @@ class ServeTest : public ::testing::Test {
     return values;
   }
 
-  static fs::path* dir_;
-  static ServeProgram* server_;
-  static int runs_;
+  static inline fs::path* suite_dir = nullptr;
+  static inline ServeProgram* suite_server = nullptr;
+  static inline int suite_runs = 0;
   std::unique_ptr<table::Database> database_;
   std::unique_ptr<table::Connection> connection_;
 };
-
-fs::path* ServeTest::dir_ = nullptr;
-ServeProgram* ServeTest::server_ = nullptr;
-int ServeTest::runs_ = 0;
 
 TEST_F(ServeTest, TheWholeScreenerPagesInSymbolOrder) {
   const Json first = GetJson("/api/screener?columns=symbol,close&limit=40");
@@ -357,7 +351,7 @@ TEST_F(ServeTest, StaticFilesStayInsideTheWebRoot) {
 TEST_F(ServeTest, OversizedAndSlowRequestsAreRefused) {
   const auto [status, body] = Get("/api/screener?q=" + std::string(20'000, 'a'));
   EXPECT_EQ(status, 414) << body;
-  httplib::Client client("127.0.0.1", server_->port());
+  httplib::Client client("127.0.0.1", suite_server->port());
   const httplib::Result post =
       client.Post("/api/screener", std::string(1 << 20, 'x'), "text/plain");
   ASSERT_TRUE(post);
@@ -370,7 +364,7 @@ TEST_F(ServeTest, OversizedAndSlowRequestsAreRefused) {
   ASSERT_GE(fd, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  address.sin_port = htons(static_cast<uint16_t>(suite_server->port()));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   const std::string partial = "GET /api/meta HTTP/1.1\r\nHost: x\r\n";
