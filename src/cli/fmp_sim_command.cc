@@ -98,16 +98,9 @@ Status RunFmpSimCommand(const FmpSimCommandOptions& options, std::ostream& out) 
               options.window_seconds, options.fault_rate);
   out << fmt::format("listening on http://{}:{}\n", options.host, server->port()) << std::flush;
 
-  std::atomic<bool> served{false};
-  std::thread stopper([&] {
-    const int signal = signals.Wait(served);
-    if (signal != 0) TF_LOG_INFO("fmp-sim: signal {} received, stopping", signal);
-    server->Stop();
-  });
-  Status status = server->Serve();
-  served = true;
-  stopper.join();
-  return status;
+  return ServeUntilSignalled(
+      signals, "fmp-sim", "stopping", [&] { return server->Serve(); }, [&] { server->Stop(); },
+      /*always_stop=*/true);
 }
 
 }  // namespace tickerflow::cli

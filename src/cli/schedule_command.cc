@@ -235,17 +235,9 @@ Status RunScheduleCommand(const ScheduleCommandOptions& options, std::ostream& o
 
   TF_LOG_INFO("schedule: serving {} (state {})", data, schedule_options.state_file.string());
   const TerminationSignals signals;
-  std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    const int signal = signals.Wait(done);
-    if (signal != 0) {
-      TF_LOG_INFO("schedule: signal {} received; stopping after the run in progress", signal);
-      clock.Stop();
-    }
-  });
-  Status served = scheduler.Serve();
-  done = true;
-  watcher.join();
+  Status served = ServeUntilSignalled(
+      signals, "schedule", "stopping after the run in progress", [&] { return scheduler.Serve(); },
+      [&] { clock.Stop(); }, /*always_stop=*/false);
   return served;
 }
 

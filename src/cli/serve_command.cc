@@ -99,16 +99,9 @@ Status RunServeCommand(const ServeOptions& options, std::ostream& out) {
   out << fmt::format("listening on http://{}:{}/\n", host, server->port()) << std::flush;
   TF_LOG_INFO("serve: {} from {}, page from {}", store->Describe(), host, web_root);
 
-  std::atomic<bool> served{false};
-  std::thread stopper([&] {
-    const int signal = signals.Wait(served);
-    if (signal != 0) TF_LOG_INFO("serve: signal {} received, stopping", signal);
-    server->Stop();
-  });
-  Status status = server->Serve();
-  served = true;
-  stopper.join();
-  return status;
+  return ServeUntilSignalled(
+      signals, "serve", "stopping", [&] { return server->Serve(); }, [&] { server->Stop(); },
+      /*always_stop=*/true);
 }
 
 }  // namespace tickerflow::cli

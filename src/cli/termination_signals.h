@@ -6,6 +6,10 @@
 
 #include <atomic>
 #include <ctime>
+#include <string_view>
+#include <thread>
+
+#include "common/log.h"
 
 namespace tickerflow::cli {
 
@@ -44,5 +48,24 @@ class TerminationSignals {
   sigset_t signals_{};
   sigset_t previous_{};
 };
+
+/// Runs `serve` (which blocks until `stop` makes it return) on this thread while another waits
+/// for a termination signal; the signal calls `stop`, logged as "<name>: signal N received,
+/// <stopping>". `stop` is called when `serve` returns on its own too (when `always_stop`).
+/// Returns what `serve` returned.
+template <typename Serve, typename Stop>
+auto ServeUntilSignalled(const TerminationSignals& signals, std::string_view name,
+                         std::string_view stopping, Serve serve, Stop stop, bool always_stop) {
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    const int signal = signals.Wait(done);
+    if (signal != 0) TF_LOG_INFO("{}: signal {} received, {}", name, signal, stopping);
+    if (signal != 0 || always_stop) stop();
+  });
+  auto result = serve();
+  done = true;
+  watcher.join();
+  return result;
+}
 
 }  // namespace tickerflow::cli

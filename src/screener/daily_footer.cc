@@ -10,7 +10,7 @@
 #include <utility>
 #include <variant>
 
-#include "screener/json_internal.h"
+#include "table/json_text.h"
 #include "table/table_source.h"
 
 namespace tickerflow::screener {
@@ -135,10 +135,10 @@ std::optional<std::string> EncodeLastRowFooter(const table::Table& daily) {
     }
   }
   std::string text = fmt::format("{{\"v\":{},\"row\":", kFooterVersion);
-  internal::AppendJsonObject(text, daily, last, internal::JsonDoubles::kAlwaysFloat);
+  table::AppendJsonObject(text, daily, last, table::JsonDoubles::kAlwaysFloat);
   if (std::optional<table::Table> derived = DerivedRow(daily)) {
     text.append(",\"derived\":");
-    internal::AppendJsonObject(text, *derived, 0, internal::JsonDoubles::kAlwaysFloat);
+    table::AppendJsonObject(text, *derived, 0, table::JsonDoubles::kAlwaysFloat);
   }
   text.push_back('}');
   return text;

@@ -6,7 +6,7 @@
 #include <system_error>
 #include <utility>
 
-#include "screener/json_internal.h"
+#include "table/json_text.h"
 
 namespace tickerflow::screener::internal {
 namespace {
@@ -15,7 +15,7 @@ Status RunIsolatingFailuresImpl(std::span<const QueryFile> files, const BatchQue
                                 std::span<const std::filesystem::path> paths,
                                 std::vector<IndexedFailure>& failures) {
   if (files.empty()) return Status::Ok();
-  const Status status = query(files);
+  Status status = query(files);
   if (status.ok()) return Status::Ok();
   if (files.size() == 1) {
     Status as_failure = Status::Ok();
@@ -53,7 +53,7 @@ Result<std::string> PrepareFilePath(const std::filesystem::path& path) {
                                                           path.string(), error.message()));
   }
   std::string text = absolute.string();
-  if (text.find('\0') != std::string::npos || !IsValidUtf8(text)) {
+  if (text.find('\0') != std::string::npos || !table::IsValidUtf8(text)) {
     return Status::Error(ErrorCode::kInvalidArgument,
                          fmt::format("'{}': the path is not valid UTF-8 text, which DuckDB "
                                      "requires; rename the file or its directory",

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/csv.h"
-#include "screener/json_internal.h"
+#include "table/json_text.h"
 #include "table/parquet.h"
 
 namespace tickerflow::screener {
@@ -87,7 +87,7 @@ std::string EncodeJson(const table::Table& table) {
   std::vector<std::string> keys;
   for (const table::Column& column : table.columns()) {
     std::string key;
-    internal::AppendJsonString(key, column.name());
+    table::AppendJsonString(key, column.name());
     key.push_back(':');
     keys.push_back(std::move(key));
   }
@@ -99,7 +99,7 @@ std::string EncodeJson(const table::Table& table) {
     for (size_t c = 0; c < table.num_columns(); ++c) {
       if (c > 0) out.push_back(',');
       out.append(keys[c]);
-      internal::AppendJsonValue(out, table.column(c), row);
+      table::AppendJsonValue(out, table.column(c), row);
     }
     out.push_back('}');
   }

@@ -10,6 +10,7 @@
 #include "screener/scan_latest.h"
 #include "server/response_body.h"
 #include "sources/source.h"
+#include "table/json_text.h"
 
 namespace tickerflow::server {
 namespace {
@@ -179,7 +180,7 @@ ApiResponse Api::ComputeBars(std::string_view symbol, const QueryParameters& par
   ApiResponse response;
   response.body.reserve(256 + rows->num_rows() * rows->num_columns() * 12);
   response.body += "{\"symbol\":";
-  AppendJsonString(response.body, symbol);
+  table::AppendJsonString(response.body, symbol);
   response.body += ",\"columns\":";
   AppendJsonColumns(response.body, *rows);
   response.body += ",\"rows\":";

@@ -1,6 +1,6 @@
 // Table rows as the API sends them: JSON (docs/api.md: numbers, true/false, "YYYY-MM-DD",
-// strings, null for NULL and non-finite doubles) and CSV. Written straight into a string, a
-// few hundred bytes per row, without a JSON document in between.
+// strings, null for NULL and non-finite doubles; values through table/json_text.h) and CSV. Written
+// straight into a string, a few hundred bytes per row, without a JSON document in between.
 //
 //   std::string body = "{\"rows\":";
 //   AppendJsonRows(body, table);          // [["AAPL",187.2],["ABBV",151.9]]
@@ -15,13 +15,6 @@
 #include "table/table.h"
 
 namespace tickerflow::server {
-
-/// Appends `text` as a JSON string, quotes included; control characters, quotes and
-/// backslashes escaped. `text` is UTF-8 (DuckDB's VARCHAR is).
-void AppendJsonString(std::string& out, std::string_view text);
-
-/// Appends row `row` of `column` as a JSON value.
-void AppendJsonValue(std::string& out, const table::Column& column, size_t row);
 
 /// Appends every row of `table` as a JSON array of arrays, with the first `column_count`
 /// columns (all by default).

@@ -7,8 +7,12 @@
 #include <utility>
 
 #include "common/csv.h"
+#include "table/json_text.h"
 
 namespace tickerflow::sources::fmp_sim {
+
+using table::AppendJsonString;
+
 namespace {
 
 // JSON has no literal for infinities or NaN; a client would reject the whole response.
@@ -67,36 +71,6 @@ size_t FmpTable::ColumnIndex(std::string_view name) const {
     if (columns_[i] == name) return i;
   }
   return columns_.size();
-}
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 void AppendJsonCell(std::string& out, const Cell& cell) {

@@ -89,9 +89,6 @@ class FmpTable {
   std::vector<std::vector<Cell>> rows_;
 };
 
-/// Appends `text` as a JSON string literal (quotes, backslash and control characters escaped).
-void AppendJsonString(std::string& out, std::string_view text);
-
 /// Appends one cell as JSON.
 void AppendJsonCell(std::string& out, const Cell& cell);
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/csv.h"
+#include "table/json_text.h"
 
 namespace tickerflow::sources::fmp_sim {
 namespace {
@@ -82,7 +83,7 @@ TEST(FormatTest, JsonKeepsTypesAndOrderAndWritesDecimalIntegersPlain) {
 
 TEST(FormatTest, JsonEscapesControlCharactersAndWritesNonFiniteAsNull) {
   std::string out;
-  AppendJsonString(out, std::string("a\x01\t\\", 4));
+  table::AppendJsonString(out, std::string("a\x01\t\\", 4));
   EXPECT_EQ(out, R"("a\u0001\t\\")");
   out.clear();
   AppendJsonCell(out, Cell::Double(std::numeric_limits<double>::infinity()));

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "sources/fmp_sim/format.h"
+#include "table/json_text.h"
 
 namespace tickerflow::sources::fmp_sim {
 namespace {
@@ -356,14 +357,14 @@ std::string RequestLogLine(const Request& request, const Response& response,
   const Clock::time_point at = response.counted ? response.at : now;
   const double ms = std::chrono::duration<double, std::milli>(at - start).count();
   std::string line = fmt::format("{{\"t_ms\":{:.3f},\"path\":", ms);
-  AppendJsonString(line, request.path);
+  table::AppendJsonString(line, request.path);
   // An allow-list: whatever else a client sends (the key above all) stays out of the log.
   for (const std::string_view name : {"symbol", "date", "from", "to", "part", "page", "limit"}) {
     if (const std::optional<std::string_view> value = request.Param(name)) {
       line += ',';
-      AppendJsonString(line, name);
+      table::AppendJsonString(line, name);
       line += ':';
-      AppendJsonString(line, *value);
+      table::AppendJsonString(line, *value);
     }
   }
   line += fmt::format(",\"status\":{},\"counted\":{},\"fault\":", response.status,
@@ -371,7 +372,7 @@ std::string RequestLogLine(const Request& request, const Response& response,
   if (response.fault == FaultKind::kNone) {
     line += "null";
   } else {
-    AppendJsonString(line, FaultName(response.fault));
+    table::AppendJsonString(line, FaultName(response.fault));
   }
   line += '}';
   return line;

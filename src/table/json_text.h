@@ -1,5 +1,5 @@
-// Internal to src/screener: JSON text for Table values, shared by the screener's JSON file and
-// the daily files' footer summary. Not part of the public API.
+// JSON text for Table values, written straight into a string: the screener's JSON file, the
+// daily files' footer summary, the server's answers and the FMP simulator's bodies.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 #include "table/table.h"
 
-namespace tickerflow::screener::internal {
+namespace tickerflow::table {
 
 /// How doubles are written.
 enum class JsonDoubles {
@@ -37,4 +37,4 @@ void AppendJsonValue(std::string& out, const table::Column& column, size_t row,
 void AppendJsonObject(std::string& out, const table::Table& table, size_t row,
                       JsonDoubles doubles = JsonDoubles::kShortest);
 
-}  // namespace tickerflow::screener::internal
+}  // namespace tickerflow::table

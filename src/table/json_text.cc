@@ -1,4 +1,4 @@
-#include "screener/json_internal.h"
+#include "table/json_text.h"
 
 #include <charconv>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "common/csv.h"
 
-namespace tickerflow::screener::internal {
+namespace tickerflow::table {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -182,4 +182,4 @@ void AppendJsonObject(std::string& out, const table::Table& table, size_t row,
   out.push_back('}');
 }
 
-}  // namespace tickerflow::screener::internal
+}  // namespace tickerflow::table
