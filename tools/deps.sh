@@ -40,6 +40,7 @@ packages=(
   time
   tzdata
   wrk
+  zlib1g-dev
 )
 
 missing=()

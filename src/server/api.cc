@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include <chrono>
 
@@ -18,6 +19,9 @@ namespace {
 constexpr std::string_view kNoScreener =
     "no screener yet: `tickerflow run --data DIR` builds it; this page shows it once that run "
     "has finished";
+
+// Answers shorter than this go out as they are: compressing would save less than a packet.
+constexpr size_t kGzipMinBytes = 1024;
 
 // The columns a chart needs when a request names none.
 constexpr std::string_view kDefaultBarColumns =
@@ -63,6 +67,24 @@ std::string_view ParameterValue(const QueryParameters& parameters, std::string_v
 
 }  // namespace
 
+std::string Gzip(std::string_view text) {
+  z_stream stream{};
+  // windowBits 15 + 16: a gzip header and trailer around the deflate data.
+  if (deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&stream, static_cast<uLong>(text.size())), '\0');
+  // zlib's interface takes non-const input; deflate only reads it.
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return result == Z_STREAM_END ? out : std::string();
+}
+
 ApiResponse ErrorResponse(int status, std::string_view message) {
   return ApiResponse{
       .status = status, .content_type = "application/json", .body = JsonError(message)};
@@ -74,8 +96,11 @@ SharedResponse Api::Screener(const QueryParameters& parameters) {
     return std::make_shared<const ApiResponse>(ErrorResponse(503, kNoScreener));
   const std::string cache_key = ResponseCache::Key(snapshot->generation, parameters);
   if (SharedResponse cached = cache_.Find(cache_key)) return cached;
-  auto response = std::make_shared<const ApiResponse>(ComputeScreener(*snapshot, parameters));
-  if (response->status == 200) cache_.Insert(cache_key, response);
+  ApiResponse computed = ComputeScreener(*snapshot, parameters);
+  if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
+  if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
+  auto response = std::make_shared<const ApiResponse>(std::move(computed));
+  cache_.Insert(cache_key, response);
   return response;
 }
 
@@ -118,8 +143,11 @@ SharedResponse Api::Bars(std::string_view symbol, const QueryParameters& paramet
   keyed.emplace_back("", symbol);  // No parameter has an empty name: the key stays unique.
   const std::string cache_key = ResponseCache::Key(snapshot->generation, keyed);
   if (SharedResponse cached = bars_cache_.Find(cache_key)) return cached;
-  auto response = std::make_shared<const ApiResponse>(ComputeBars(symbol, parameters));
-  if (response->status == 200) bars_cache_.Insert(cache_key, response);
+  ApiResponse computed = ComputeBars(symbol, parameters);
+  if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
+  if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
+  auto response = std::make_shared<const ApiResponse>(std::move(computed));
+  bars_cache_.Insert(cache_key, response);
   return response;
 }
 

@@ -33,22 +33,34 @@ QueryParameters ParametersOf(const httplib::Request& request) {
   return parameters;
 }
 
-// Sends `answer` straight from the (possibly cached, shared) answer: no copy of the body.
-void Send(httplib::Response& response, SharedResponse answer) {
+// Whether the request's Accept-Encoding lists gzip (any q other than 0 counts as yes).
+bool AcceptsGzip(const httplib::Request& request) {
+  const std::string accepted = request.get_header_value("Accept-Encoding");
+  const size_t at = accepted.find("gzip");
+  return at != std::string::npos && accepted.compare(at, 9, "gzip;q=0") != 0 &&
+         accepted.compare(at, 11, "gzip;q=0.0") != 0;
+}
+
+// Sends `answer` straight from the (possibly cached, shared) answer: no copy of the body; its
+// gzip form to a client that accepts it.
+void Send(const httplib::Request& request, httplib::Response& response, SharedResponse answer) {
   response.status = answer->status;
   response.set_header("Cache-Control", "no-store");
-  const size_t size = answer->body.size();
+  response.set_header("Vary", "Accept-Encoding");
+  const bool gzip = !answer->gzip_body.empty() && AcceptsGzip(request);
+  if (gzip) response.set_header("Content-Encoding", "gzip");
+  const std::string& body = gzip ? answer->gzip_body : answer->body;
   const std::string content_type = answer->content_type;
   response.set_content_provider(
-      size, content_type.c_str(),
-      [answer = std::move(answer)](size_t offset, size_t length, httplib::DataSink& sink) {
-        sink.write(answer->body.data() + offset, std::min(length, answer->body.size() - offset));
+      body.size(), content_type.c_str(),
+      [answer = std::move(answer), &body](size_t offset, size_t length, httplib::DataSink& sink) {
+        sink.write(body.data() + offset, std::min(length, body.size() - offset));
         return true;
       });
 }
 
-void Send(httplib::Response& response, ApiResponse answer) {
-  Send(response, std::make_shared<const ApiResponse>(std::move(answer)));
+void Send(const httplib::Request& request, httplib::Response& response, ApiResponse answer) {
+  Send(request, response, std::make_shared<const ApiResponse>(std::move(answer)));
 }
 
 // A file's bytes; nullopt when it cannot be read.
@@ -119,16 +131,18 @@ struct HttpServer::Impl {
 
   void ServeStatic(const httplib::Request& request, httplib::Response& response) const {
     if (request.path.starts_with("/api/")) {
-      Send(response, ErrorResponse(404, fmt::format("no API route {}; see /api/meta",
-                                                    storage::QuoteForMessage(request.path))));
+      Send(request, response,
+           ErrorResponse(404, fmt::format("no API route {}; see /api/meta",
+                                          storage::QuoteForMessage(request.path))));
       return;
     }
     const std::optional<std::filesystem::path> file = ResolveWebPath(web_root, request.path);
     std::optional<std::string> bytes;
     if (file) bytes = ReadWholeFile(*file);
     if (!bytes) {
-      Send(response, ErrorResponse(404, fmt::format("not found: {}",
-                                                    storage::QuoteForMessage(request.path))));
+      Send(
+          request, response,
+          ErrorResponse(404, fmt::format("not found: {}", storage::QuoteForMessage(request.path))));
       return;
     }
     response.status = 200;
@@ -202,20 +216,20 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(Api& api, Metrics& metrics,
   httplib::Server& server = state.server;
   server.Get("/api/screener", state.Timed("screener", [&api](const httplib::Request& request,
                                                              httplib::Response& response) {
-    Send(response, api.Screener(ParametersOf(request)));
+    Send(request, response, api.Screener(ParametersOf(request)));
   }));
   server.Get(
       R"(/api/symbols/([^/]+)/bars)",
       state.Timed("bars", [&api](const httplib::Request& request, httplib::Response& response) {
-        Send(response, api.Bars(request.matches[1].str(), ParametersOf(request)));
+        Send(request, response, api.Bars(request.matches[1].str(), ParametersOf(request)));
       }));
-  server.Get("/api/meta", state.Timed("meta", [&api](const httplib::Request& /*request*/,
+  server.Get("/api/meta", state.Timed("meta", [&api](const httplib::Request& request,
                                                      httplib::Response& response) {
-    Send(response, api.Meta());
+    Send(request, response, api.Meta());
   }));
-  server.Get("/healthz", state.Timed("healthz", [&api](const httplib::Request& /*request*/,
+  server.Get("/healthz", state.Timed("healthz", [&api](const httplib::Request& request,
                                                        httplib::Response& response) {
-    Send(response, api.Health());
+    Send(request, response, api.Health());
   }));
   server.Get("/metrics", state.Timed("metrics", [&state](const httplib::Request& /*request*/,
                                                          httplib::Response& response) {
@@ -228,9 +242,10 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(Api& api, Metrics& metrics,
   }));
   const auto refuse =
       state.Timed("other", [](const httplib::Request& request, httplib::Response& response) {
-        Send(response, ErrorResponse(405, fmt::format("{} is not supported; the API is read-only "
-                                                      "(GET)",
-                                                      storage::QuoteForMessage(request.method))));
+        Send(request, response,
+             ErrorResponse(405, fmt::format("{} is not supported; the API is read-only "
+                                            "(GET)",
+                                            storage::QuoteForMessage(request.method))));
         response.set_header("Allow", "GET, HEAD");
       });
   server.Post(".*", refuse);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <filesystem>
@@ -154,6 +155,28 @@ TEST_F(WebRootTest, ResolvesFilesInsideOnly) {
     EXPECT_FALSE(ResolveWebPath(root, path).has_value()) << path;
   }
   EXPECT_FALSE(ResolveWebPath(root, std::string_view("/index.html\0x", 13)).has_value());
+}
+
+TEST(GzipTest, RoundTripsThroughZlib) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "[\"2025-06-02\",187.25,188.5,186.75,187.9,51234567],";
+  const std::string compressed = Gzip(text);
+  ASSERT_GE(compressed.size(), 18u);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(compressed[1]), 0x8b);
+  EXPECT_LT(compressed.size(), text.size() / 10);
+  z_stream stream{};
+  ASSERT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+  std::string inflated(text.size() + 16, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(inflated.data());
+  stream.avail_out = static_cast<uInt>(inflated.size());
+  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
+  inflated.resize(stream.total_out);
+  inflateEnd(&stream);
+  EXPECT_EQ(inflated, text);
+  EXPECT_EQ(Gzip("").substr(0, 2), "\x1f\x8b");
 }
 
 TEST(ContentTypeTest, ByExtension) {

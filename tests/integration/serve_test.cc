@@ -309,6 +309,32 @@ TEST_F(ServeTest, BarsAreAFilesHistoryInDateOrder) {
   EXPECT_THAT(ErrorOf(missing), HasSubstr("no such ticker"));
 }
 
+TEST_F(ServeTest, ClientsThatAcceptGzipGetTheSameAnswerCompressed) {
+  const std::string path = "/api/symbols/" +
+                           Expected("SELECT min(symbol) FROM screener").column(0).varchars()[0] +
+                           "/bars";
+  httplib::Client plain("127.0.0.1", suite_server->port());
+  plain.set_decompress(false);
+  const httplib::Result identity = plain.Get(path, {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(identity);
+  EXPECT_FALSE(identity->has_header("Content-Encoding"));
+  const httplib::Result raw = plain.Get(path, {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(raw->get_header_value("Vary"), "Accept-Encoding");
+  ASSERT_GE(raw->body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(raw->body[0]), 0x1f);  // The gzip magic number.
+  EXPECT_EQ(static_cast<unsigned char>(raw->body[1]), 0x8b);
+  EXPECT_LT(raw->body.size(), identity->body.size() / 2);
+  httplib::Client inflating("127.0.0.1", suite_server->port());
+  const httplib::Result inflated = inflating.Get(path, {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(inflated);
+  EXPECT_EQ(inflated->body, identity->body);
+  const httplib::Result refused = plain.Get(path, {{"Accept-Encoding", "gzip;q=0"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->body, identity->body);
+}
+
 TEST_F(ServeTest, MetaListsColumnsLabelsAndTheRun) {
   const Json meta = GetJson("/api/meta");
   EXPECT_EQ(meta["ready"], true);
