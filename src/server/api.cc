@@ -57,6 +57,19 @@ ApiResponse InternalError(std::string_view what, const Status& status) {
   return ErrorResponse(StatusFor(status.code()), fmt::format("{}: {}", what, status.message()));
 }
 
+// The answer cached under `key`, or the one `compute` gives, cached (with its gzip copy) when it
+// succeeds.
+template <typename Compute>
+SharedResponse Cached(ResponseCache& cache, const std::string& key, Compute compute) {
+  if (SharedResponse cached = cache.Find(key)) return cached;
+  ApiResponse computed = compute();
+  if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
+  if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
+  auto response = std::make_shared<const ApiResponse>(std::move(computed));
+  cache.Insert(key, response);
+  return response;
+}
+
 std::string_view ParameterValue(const QueryParameters& parameters, std::string_view key) {
   std::string_view value;
   for (const auto& [name, text] : parameters) {
@@ -94,14 +107,8 @@ SharedResponse Api::Screener(const QueryParameters& parameters) {
   const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
   if (!snapshot->ready())
     return std::make_shared<const ApiResponse>(ErrorResponse(503, kNoScreener));
-  const std::string cache_key = ResponseCache::Key(snapshot->generation, parameters);
-  if (SharedResponse cached = cache_.Find(cache_key)) return cached;
-  ApiResponse computed = ComputeScreener(*snapshot, parameters);
-  if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
-  if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
-  auto response = std::make_shared<const ApiResponse>(std::move(computed));
-  cache_.Insert(cache_key, response);
-  return response;
+  return Cached(cache_, ResponseCache::Key(snapshot->generation, parameters),
+                [&] { return ComputeScreener(*snapshot, parameters); });
 }
 
 ApiResponse Api::ComputeScreener(const ScreenerSnapshot& snapshot,
@@ -141,14 +148,8 @@ SharedResponse Api::Bars(std::string_view symbol, const QueryParameters& paramet
   const std::shared_ptr<const ScreenerSnapshot> snapshot = catalog_.Current();
   QueryParameters keyed = parameters;
   keyed.emplace_back("", symbol);  // No parameter has an empty name: the key stays unique.
-  const std::string cache_key = ResponseCache::Key(snapshot->generation, keyed);
-  if (SharedResponse cached = bars_cache_.Find(cache_key)) return cached;
-  ApiResponse computed = ComputeBars(symbol, parameters);
-  if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
-  if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
-  auto response = std::make_shared<const ApiResponse>(std::move(computed));
-  bars_cache_.Insert(cache_key, response);
-  return response;
+  return Cached(bars_cache_, ResponseCache::Key(snapshot->generation, keyed),
+                [&] { return ComputeBars(symbol, parameters); });
 }
 
 ApiResponse Api::ComputeBars(std::string_view symbol, const QueryParameters& parameters) {
