@@ -245,8 +245,8 @@ int Run(int argc, const char* const* argv) {
       ->type_name("DIR");
   serve_command
       ->add_option("--threads", serve.threads,
-                   "Worker threads; each open keep-alive connection holds one")
-      ->check(CLI::Range(1, 4096))
+                   "Threads that compute answers (queries, charts); connections cost none")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   serve_command
       ->add_option("--client-timeout", serve.client_timeout_seconds,

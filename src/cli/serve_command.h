@@ -17,7 +17,8 @@ struct ServeOptions {
   int port = 8080;
   /// The page's files; empty: found beside the program (DefaultWebRoot).
   std::string web_root;
-  int threads = 128;
+  /// Threads that compute answers; the sockets are on event loops of their own.
+  int threads = 8;
   /// A client that sends or reads nothing for this many seconds is disconnected.
   int client_timeout_seconds = 5;
   /// Seconds between looks for a new screener; 0: 1 locally, 15 on S3 (each look lists).

@@ -2,18 +2,18 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <httplib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
 
 #include "common/log.h"
 #include "common/unique_fd.h"
+#include "server/event_loop_server.h"
+#include "server/http_request.h"
 #include "server/response_body.h"
 
 namespace tickerflow::server {
@@ -26,41 +26,21 @@ constexpr const char* kContentSecurityPolicy =
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'";
 
-QueryParameters ParametersOf(const httplib::Request& request) {
-  QueryParameters parameters;
-  parameters.reserve(request.params.size());
-  for (const auto& [key, value] : request.params) parameters.emplace_back(key, value);
-  return parameters;
+// `answer` as the event loop sends it: straight from the (possibly cached, shared) answer,
+// with no copy of the body; its gzip form to a client that accepts it.
+HttpAnswer Send(const HttpRequest& request, SharedResponse answer) {
+  const bool gzip = !answer->gzip_body.empty() && AcceptsGzip(request.Header("Accept-Encoding"));
+  HttpAnswer sent{.status = answer->status,
+                  .content_type = answer->content_type,
+                  .headers = {{"Cache-Control", "no-store"}, {"Vary", "Accept-Encoding"}}};
+  if (gzip) sent.headers.emplace_back("Content-Encoding", "gzip");
+  sent.body = gzip ? answer->gzip_body : answer->body;
+  sent.owner = std::move(answer);
+  return sent;
 }
 
-// Whether the request's Accept-Encoding lists gzip (any q other than 0 counts as yes).
-bool AcceptsGzip(const httplib::Request& request) {
-  const std::string accepted = request.get_header_value("Accept-Encoding");
-  const size_t at = accepted.find("gzip");
-  return at != std::string::npos && accepted.compare(at, 9, "gzip;q=0") != 0 &&
-         accepted.compare(at, 11, "gzip;q=0.0") != 0;
-}
-
-// Sends `answer` straight from the (possibly cached, shared) answer: no copy of the body; its
-// gzip form to a client that accepts it.
-void Send(const httplib::Request& request, httplib::Response& response, SharedResponse answer) {
-  response.status = answer->status;
-  response.set_header("Cache-Control", "no-store");
-  response.set_header("Vary", "Accept-Encoding");
-  const bool gzip = !answer->gzip_body.empty() && AcceptsGzip(request);
-  if (gzip) response.set_header("Content-Encoding", "gzip");
-  const std::string& body = gzip ? answer->gzip_body : answer->body;
-  const std::string content_type = answer->content_type;
-  response.set_content_provider(
-      body.size(), content_type.c_str(),
-      [answer = std::move(answer), &body](size_t offset, size_t length, httplib::DataSink& sink) {
-        sink.write(body.data() + offset, std::min(length, body.size() - offset));
-        return true;
-      });
-}
-
-void Send(const httplib::Request& request, httplib::Response& response, ApiResponse answer) {
-  Send(request, response, std::make_shared<const ApiResponse>(std::move(answer)));
+HttpAnswer Send(const HttpRequest& request, ApiResponse answer) {
+  return Send(request, std::make_shared<const ApiResponse>(std::move(answer)));
 }
 
 // A file's bytes; nullopt when it cannot be read.
@@ -117,38 +97,71 @@ std::string_view ContentTypeFor(const std::filesystem::path& file) {
 struct HttpServer::Impl {
   Impl(Api& a, Metrics& m, HttpServerOptions o) : api(a), metrics(m), options(std::move(o)) {}
 
-  // Answers with `handler`, timing it for /metrics under `route`.
-  template <typename Handler>
-  auto Timed(std::string_view route, Handler handler) {
-    return [this, route, handler](const httplib::Request& request, httplib::Response& response) {
-      const Clock::time_point start = Clock::now();
-      handler(request, response);
-      response.set_header("X-Content-Type-Options", "nosniff");
-      metrics.Record(route, response.status,
-                     std::chrono::duration<double>(Clock::now() - start).count());
-    };
+  // Every request: routed, answered, timed for /metrics.
+  HttpAnswer Handle(const HttpRequest& request) {
+    const Clock::time_point start = Clock::now();
+    auto [route, answer] = Route(request);
+    answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    metrics.Record(route, answer.status,
+                   std::chrono::duration<double>(Clock::now() - start).count());
+    return std::move(answer);
   }
 
-  void ServeStatic(const httplib::Request& request, httplib::Response& response) const {
+  std::pair<std::string_view, HttpAnswer> Route(const HttpRequest& request) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      HttpAnswer refused = Send(
+          request, ErrorResponse(405, fmt::format("{} is not supported; the API is read-only (GET)",
+                                                  storage::QuoteForMessage(request.method))));
+      refused.headers.emplace_back("Allow", "GET, HEAD");
+      return {"other", std::move(refused)};
+    }
+    const std::string_view path = request.path;
+    if (path == "/api/screener") return {"screener", Send(request, api.Screener(request.query))};
+    constexpr std::string_view kSymbols = "/api/symbols/";
+    constexpr std::string_view kBars = "/bars";
+    if (path.starts_with(kSymbols) && path.ends_with(kBars) &&
+        path.size() > kSymbols.size() + kBars.size()) {
+      const std::string_view symbol =
+          path.substr(kSymbols.size(), path.size() - kSymbols.size() - kBars.size());
+      if (symbol.find('/') == std::string_view::npos) {
+        return {"bars", Send(request, api.Bars(symbol, request.query))};
+      }
+    }
+    if (path == "/api/meta") return {"meta", Send(request, api.Meta())};
+    if (path == "/healthz") return {"healthz", Send(request, api.Health())};
+    if (path == "/metrics") {
+      HttpAnswer rendered = HttpAnswer::Owned(200, "text/plain; version=0.0.4", RenderMetrics());
+      rendered.headers.emplace_back("Cache-Control", "no-store");
+      return {"metrics", std::move(rendered)};
+    }
+    return {"static", ServeStatic(request)};
+  }
+
+  HttpAnswer ServeStatic(const HttpRequest& request) const {
     if (request.path.starts_with("/api/")) {
-      Send(request, response,
-           ErrorResponse(404, fmt::format("no API route {}; see /api/meta",
-                                          storage::QuoteForMessage(request.path))));
-      return;
+      return Send(request, ErrorResponse(404, fmt::format("no API route {}; see /api/meta",
+                                                          storage::QuoteForMessage(request.path))));
     }
     const std::optional<std::filesystem::path> file = ResolveWebPath(web_root, request.path);
     std::optional<std::string> bytes;
     if (file) bytes = ReadWholeFile(*file);
     if (!bytes) {
-      Send(
-          request, response,
-          ErrorResponse(404, fmt::format("not found: {}", storage::QuoteForMessage(request.path))));
-      return;
+      return Send(request, ErrorResponse(404, fmt::format("not found: {}",
+                                                          storage::QuoteForMessage(request.path))));
     }
-    response.status = 200;
-    response.set_header("Cache-Control", "no-cache");
-    response.set_header("Content-Security-Policy", kContentSecurityPolicy);
-    response.set_content(*bytes, std::string(ContentTypeFor(*file)).c_str());
+    HttpAnswer answer =
+        HttpAnswer::Owned(200, std::string(ContentTypeFor(*file)), std::move(*bytes));
+    answer.headers.emplace_back("Cache-Control", "no-cache");
+    answer.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+    return answer;
+  }
+
+  // The answer to a request the event loop refused before routing it (malformed, too large).
+  HttpAnswer RenderError(int status, std::string_view reason) {
+    metrics.Record("other", status, 0);
+    HttpAnswer answer = HttpAnswer::Owned(status, "application/json", JsonError(reason));
+    answer.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return answer;
   }
 
   std::string RenderMetrics() {
@@ -171,11 +184,7 @@ struct HttpServer::Impl {
   Metrics& metrics;
   const HttpServerOptions options;
   std::filesystem::path web_root;
-  httplib::Server server;
-  int port = 0;
-  std::atomic<bool> stopping{false};
-  std::atomic<bool> serve_entered{false};
-  std::atomic<bool> serve_returned{false};
+  std::unique_ptr<EventLoopServer> server;
 };
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -194,114 +203,29 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Bind(Api& api, Metrics& metrics,
                                      "directory (web/ of the source tree) with --web-root",
                                      state.options.web_root.string()));
   }
-  const size_t threads = std::max<size_t>(1, state.options.threads);
-  // httplib owns and deletes the queue this factory makes.
-  state.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // httplib's default adds SO_REUSEPORT, which would let a second server share the port and
-  // take half the connections: keep only SO_REUSEADDR.
-  state.server.set_socket_options([](int socket) {
-    const int yes = 1;
-    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  // Answers go out at once: with Nagle's algorithm, a response written in two parts (headers,
-  // then body) waits for the client's delayed ACK, 40 ms a request.
-  state.server.set_tcp_nodelay(true);
-  const auto timeout = state.options.io_timeout;
-  state.server.set_read_timeout(timeout);
-  state.server.set_write_timeout(timeout);
-  state.server.set_keep_alive_timeout(timeout.count());
-  state.server.set_keep_alive_max_count(100'000);
-  state.server.set_payload_max_length(state.options.max_body_bytes);
-
-  httplib::Server& server = state.server;
-  server.Get("/api/screener", state.Timed("screener", [&api](const httplib::Request& request,
-                                                             httplib::Response& response) {
-    Send(request, response, api.Screener(ParametersOf(request)));
-  }));
-  server.Get(
-      R"(/api/symbols/([^/]+)/bars)",
-      state.Timed("bars", [&api](const httplib::Request& request, httplib::Response& response) {
-        Send(request, response, api.Bars(request.matches[1].str(), ParametersOf(request)));
-      }));
-  server.Get("/api/meta", state.Timed("meta", [&api](const httplib::Request& request,
-                                                     httplib::Response& response) {
-    Send(request, response, api.Meta());
-  }));
-  server.Get("/healthz", state.Timed("healthz", [&api](const httplib::Request& request,
-                                                       httplib::Response& response) {
-    Send(request, response, api.Health());
-  }));
-  server.Get("/metrics", state.Timed("metrics", [&state](const httplib::Request& /*request*/,
-                                                         httplib::Response& response) {
-    response.set_header("Cache-Control", "no-store");
-    response.set_content(state.RenderMetrics(), "text/plain; version=0.0.4");
-  }));
-  server.Get(".*", state.Timed("static", [&state](const httplib::Request& request,
-                                                  httplib::Response& response) {
-    state.ServeStatic(request, response);
-  }));
-  const auto refuse =
-      state.Timed("other", [](const httplib::Request& request, httplib::Response& response) {
-        Send(request, response,
-             ErrorResponse(405, fmt::format("{} is not supported; the API is read-only "
-                                            "(GET)",
-                                            storage::QuoteForMessage(request.method))));
-        response.set_header("Allow", "GET, HEAD");
-      });
-  server.Post(".*", refuse);
-  server.Put(".*", refuse);
-  server.Patch(".*", refuse);
-  server.Delete(".*", refuse);
-  server.Options(".*", refuse);
-  // Errors httplib answers itself (a malformed request, a body too large): JSON as well.
-  server.set_error_handler([](const httplib::Request& /*request*/, httplib::Response& response) {
-    // Our own answers (streamed from a shared body) carry their Content-Type already.
-    if (!response.body.empty() || response.has_header("Content-Type")) return;
-    const char* reason = response.status == 413   ? "the request is too large"
-                         : response.status == 414 ? "the URL is too long"
-                         : response.status == 404 ? "not found"
-                                                  : "the request could not be read";
-    response.set_content(JsonError(reason), "application/json");
-  });
-
-  if (state.options.port == 0) {
-    state.port = server.bind_to_any_port(state.options.host);
-  } else if (server.bind_to_port(state.options.host, state.options.port)) {
-    state.port = state.options.port;
-  } else {
-    state.port = -1;
-  }
-  if (state.port <= 0) {
-    return Status::Error(ErrorCode::kUnavailable,
-                         fmt::format("cannot listen on {}:{} (the port is in use, or the address "
-                                     "is not one of this machine's); choose another with --port",
-                                     state.options.host, state.options.port));
-  }
+  TF_ASSIGN_OR_RETURN(
+      state.server,
+      EventLoopServer::Bind(
+          EventLoopOptions{
+              // One loop per core: they only move bytes; answers are made on the handlers.
+              .host = state.options.host,
+              .port = state.options.port,
+              .io_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4),
+              .handler_threads = std::max<size_t>(1, state.options.threads),
+              .io_timeout = state.options.io_timeout,
+              .max_body_bytes = state.options.max_body_bytes,
+          },
+          [&state](const HttpRequest& request) { return state.Handle(request); },
+          [&state](int status, std::string_view reason) {
+            return state.RenderError(status, reason);
+          }));
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
-int HttpServer::port() const { return impl_->port; }
+int HttpServer::port() const { return impl_->server->port(); }
 
-Status HttpServer::Serve() {
-  impl_->serve_entered = true;
-  bool ran = true;
-  if (!impl_->stopping) ran = impl_->server.listen_after_bind();
-  impl_->serve_returned = true;
-  if (!ran && !impl_->stopping) {
-    return Status::Error(ErrorCode::kUnavailable,
-                         fmt::format("the server on port {} stopped unexpectedly", impl_->port));
-  }
-  return Status::Ok();
-}
+Status HttpServer::Serve() { return impl_->server->Serve(); }
 
-void HttpServer::Stop() {
-  impl_->stopping = true;
-  // httplib's stop() does nothing before its accept loop runs: when Serve() is on its way
-  // there, wait until it is (Serve() checks `stopping` first, so this cannot wait forever).
-  while (impl_->serve_entered && !impl_->serve_returned && !impl_->server.is_running()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->server.stop();
-}
+void HttpServer::Stop() { impl_->server->Stop(); }
 
 }  // namespace tickerflow::server

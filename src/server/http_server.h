@@ -1,6 +1,6 @@
-// `tickerflow serve`'s HTTP shell: cpp-httplib with a pool of worker threads, routing to the
-// Api, the page's static files from the web root, /metrics, and the limits a server open to a
-// network needs (request size, slow clients, paths outside the web root).
+// `tickerflow serve`'s HTTP shell: the routes of the Api, the page's static files from the web
+// root and /metrics, on the event-loop server (event_loop_server.h), with the limits a server
+// open to a network needs (request size, slow clients, paths outside the web root).
 //
 //   TF_ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> server,
 //                       HttpServer::Bind(api, metrics, {.port = 8080, .web_root = "web"}));
@@ -29,9 +29,10 @@ struct HttpServerOptions {
   int port = 8080;
   /// The page's files; requests outside it are refused.
   std::filesystem::path web_root;
-  /// Worker threads. A keep-alive connection holds one while it is open, so there are more
-  /// than a browser and a load balancer open at once.
-  size_t threads = 128;
+  /// Threads that compute answers (the sockets have event-loop threads of their own, one per
+  /// core). A few more than the DuckDB connections, so cached answers go out while queries
+  /// wait for a connection.
+  size_t threads = 8;
   /// A client that sends nothing, or reads nothing, for this long is disconnected.
   std::chrono::seconds io_timeout = std::chrono::seconds(5);
   /// Bodies larger than this are refused (the API takes none).
