@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <functional>
 
 #include "common/date.h"
 #include "common/log.h"
@@ -65,6 +66,8 @@ SharedResponse Cached(ResponseCache& cache, const std::string& key, Compute comp
   ApiResponse computed = compute();
   if (computed.status != 200) return std::make_shared<const ApiResponse>(std::move(computed));
   if (computed.body.size() >= kGzipMinBytes) computed.gzip_body = Gzip(computed.body);
+  // The key holds the generation, so a new screener gives every answer a new tag.
+  computed.etag = fmt::format("W/\"{:016x}\"", std::hash<std::string>{}(key));
   auto response = std::make_shared<const ApiResponse>(std::move(computed));
   cache.Insert(key, response);
   return response;

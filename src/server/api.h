@@ -26,6 +26,9 @@ struct ApiResponse {
   /// `body` gzip-compressed, for clients that accept it; empty when not worth it (cached
   /// answers of 1 KB and more carry it, compressed once).
   std::string gzip_body{};
+  /// A weak entity tag for conditional requests (If-None-Match), set on cached answers: the
+  /// same request in the same screener generation gets the same answer.
+  std::string etag{};
 };
 
 /// `text` compressed as a gzip member (RFC 1952), at zlib's fastest level: a 20-year chart's

@@ -435,10 +435,17 @@ void EventLoopServer::Impl::Loop::Answer(Connection& connection, HttpAnswer answ
   if (server->stopping) connection.close_after = true;
   std::string& head = connection.head;
   head.clear();
-  fmt::format_to(std::back_inserter(head),
-                 "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nDate: {}\r\n",
-                 answer.status, ReasonPhrase(answer.status), answer.content_type,
-                 answer.body.size(), Date());
+  fmt::format_to(std::back_inserter(head), "HTTP/1.1 {} {}\r\nDate: {}\r\n", answer.status,
+                 ReasonPhrase(answer.status), Date());
+  // 204 and 304 have no body, and no length (RFC 9110 8.6: a 304's would be the 200's).
+  if (answer.status == 204 || answer.status == 304) {
+    answer.body = {};
+  } else {
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", answer.body.size());
+  }
+  if (!answer.content_type.empty()) {
+    fmt::format_to(std::back_inserter(head), "Content-Type: {}\r\n", answer.content_type);
+  }
   for (const auto& [name, value] : answer.headers) {
     fmt::format_to(std::back_inserter(head), "{}: {}\r\n", name, value);
   }

@@ -120,10 +120,12 @@ class EventLoopServerTest : public ::testing::Test {
     EXPECT_TRUE(serving_.get().ok());
   }
 
-  // Answers "METHOD path q=a,b" for every request.
+  // Answers "METHOD path name=value ..." for every request.
   static HttpAnswer Echo(const HttpRequest& request) {
     std::string text = request.method + " " + request.path;
-    for (const auto& [name, value] : request.query) text += " " + name + "=" + value;
+    for (const auto& [name, value] : request.query) {
+      text.append(" ").append(name).append("=").append(value);
+    }
     HttpAnswer answer = HttpAnswer::Owned(200, "text/plain", text);
     answer.headers.emplace_back("X-Test", "yes");
     return answer;
@@ -158,6 +160,25 @@ TEST_F(EventLoopServerTest, AnswersKeepAliveAndPipelinedRequestsInOrder) {
   EXPECT_THAT(head, HasSubstr("Connection: close\r\n"));
   EXPECT_EQ(BodyOf(head), "");
   EXPECT_TRUE(client.ClosedWithin(std::chrono::seconds(3)));
+}
+
+TEST_F(EventLoopServerTest, NotModifiedAnswersHaveNoLengthAndNoBody) {
+  Start([](const HttpRequest& request) {
+    HttpAnswer answer = HttpAnswer::Owned(request.path == "/same" ? 304 : 200, "", "unsent");
+    answer.headers.emplace_back("ETag", "W/\"1\"");
+    return answer;
+  });
+  RawClient client(server_->port());
+  client.Send("GET /same HTTP/1.1\r\n\r\nGET /new HTTP/1.1\r\n\r\n");
+  const std::string not_modified = client.ReadAnswer();
+  EXPECT_THAT(not_modified, StartsWith("HTTP/1.1 304 Not Modified\r\n"));
+  EXPECT_THAT(not_modified, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(not_modified, Not(HasSubstr("Content-Type")));
+  EXPECT_THAT(not_modified, HasSubstr("ETag: W/\"1\"\r\n"));
+  // Nothing follows the 304's head: the next answer starts right after it.
+  const std::string next = client.ReadAnswer();
+  EXPECT_THAT(next, StartsWith("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(BodyOf(next), "unsent");
 }
 
 TEST_F(EventLoopServerTest, BodiesAreSkippedAndLargeOnesRefused) {

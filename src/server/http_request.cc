@@ -95,6 +95,25 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQueryString
   return pairs;
 }
 
+bool IfNoneMatchNames(std::string_view if_none_match, std::string_view etag) {
+  const auto opaque = [](std::string_view tag) {
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    return tag;
+  };
+  const std::string_view wanted = opaque(etag);
+  if (wanted.empty()) return false;
+  while (!if_none_match.empty()) {
+    const size_t comma = if_none_match.find(',');
+    const std::string_view tag = opaque(if_none_match.substr(0, comma));
+    if (tag == "*" || tag == wanted) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     const size_t comma = accept_encoding.find(',');

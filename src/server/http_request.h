@@ -61,6 +61,10 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseQueryString(
     std::string_view query);
 
+/// Whether an If-None-Match value ("*", or a list of entity tags) names `etag`, compared
+/// weakly (RFC 9110 13.1.2: W/ prefixes ignored).
+bool IfNoneMatchNames(std::string_view if_none_match, std::string_view etag);
+
 /// Whether an Accept-Encoding value lists gzip with a non-zero quality.
 bool AcceptsGzip(std::string_view accept_encoding);
 

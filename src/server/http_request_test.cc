@@ -131,6 +131,17 @@ TEST(HttpRequestTest, PercentDecodingAndQueryStrings) {
   EXPECT_EQ(ParseQueryString("a=%"), std::nullopt);
 }
 
+TEST(HttpRequestTest, IfNoneMatchComparesEntityTagsWeakly) {
+  EXPECT_TRUE(IfNoneMatchNames("W/\"a1\"", "W/\"a1\""));
+  EXPECT_TRUE(IfNoneMatchNames("\"a1\"", "W/\"a1\""));
+  EXPECT_TRUE(IfNoneMatchNames("\"x\", W/\"a1\" ", "W/\"a1\""));
+  EXPECT_TRUE(IfNoneMatchNames("*", "W/\"a1\""));
+  EXPECT_FALSE(IfNoneMatchNames("", "W/\"a1\""));
+  EXPECT_FALSE(IfNoneMatchNames("W/\"a2\"", "W/\"a1\""));
+  EXPECT_FALSE(IfNoneMatchNames("W/\"a1", "W/\"a1\""));
+  EXPECT_FALSE(IfNoneMatchNames("*", ""));
+}
+
 TEST(HttpRequestTest, GzipIsAcceptedUnlessItsQualityIsZero) {
   EXPECT_TRUE(AcceptsGzip("gzip"));
   EXPECT_TRUE(AcceptsGzip("gzip, deflate, br"));

@@ -27,12 +27,23 @@ constexpr const char* kContentSecurityPolicy =
     "frame-ancestors 'none'";
 
 // `answer` as the event loop sends it: straight from the (possibly cached, shared) answer,
-// with no copy of the body; its gzip form to a client that accepts it.
+// with no copy of the body; its gzip form to a client that accepts it. An answer with an
+// entity tag may be kept by the browser, which asks again with If-None-Match and gets 304
+// with no body while the screener has not changed.
 HttpAnswer Send(const HttpRequest& request, SharedResponse answer) {
   const bool gzip = !answer->gzip_body.empty() && AcceptsGzip(request.Header("Accept-Encoding"));
   HttpAnswer sent{.status = answer->status,
                   .content_type = answer->content_type,
-                  .headers = {{"Cache-Control", "no-store"}, {"Vary", "Accept-Encoding"}}};
+                  .headers = {{"Cache-Control", answer->etag.empty() ? "no-store" : "no-cache"},
+                              {"Vary", "Accept-Encoding"}}};
+  if (!answer->etag.empty()) {
+    sent.headers.emplace_back("ETag", answer->etag);
+    if (IfNoneMatchNames(request.Header("If-None-Match"), answer->etag)) {
+      sent.status = 304;
+      sent.content_type.clear();
+      return sent;
+    }
+  }
   if (gzip) sent.headers.emplace_back("Content-Encoding", "gzip");
   sent.body = gzip ? answer->gzip_body : answer->body;
   sent.owner = std::move(answer);

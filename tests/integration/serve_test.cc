@@ -335,6 +335,47 @@ TEST_F(ServeTest, ClientsThatAcceptGzipGetTheSameAnswerCompressed) {
   EXPECT_EQ(refused->body, identity->body);
 }
 
+TEST_F(ServeTest, BrowsersRevalidateCachedAnswersWithTheirEntityTag) {
+  httplib::Client client("127.0.0.1", suite_server->port());
+  for (const std::string& path :
+       {std::string("/api/screener?sector=Energy&limit=5&columns=symbol,close"),
+        "/api/symbols/" + Expected("SELECT min(symbol) FROM screener").column(0).varchars()[0] +
+            "/bars?from=2025-01-01&columns=open,close"}) {
+    const httplib::Result first = client.Get(path);
+    ASSERT_TRUE(first);
+    ASSERT_EQ(first->status, 200);
+    const std::string etag = first->get_header_value("ETag");
+    EXPECT_THAT(etag, ::testing::MatchesRegex("W/\"[0-9a-f]{16}\"")) << path;
+    EXPECT_EQ(first->get_header_value("Cache-Control"), "no-cache");
+    // The same request with the tag: 304, no body, the same tag.
+    const httplib::Result again = client.Get(path, {{"If-None-Match", "\"other\", " + etag}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304) << path;
+    EXPECT_EQ(again->body, "");
+    EXPECT_FALSE(again->has_header("Content-Length"));
+    EXPECT_EQ(again->get_header_value("ETag"), etag);
+    // The gzip form has the same (weak) tag; another tag or another request gets the body.
+    const httplib::Result compressed =
+        client.Get(path, {{"If-None-Match", etag}, {"Accept-Encoding", "gzip"}});
+    ASSERT_TRUE(compressed);
+    EXPECT_EQ(compressed->status, 304);
+    const httplib::Result other = client.Get(path, {{"If-None-Match", "W/\"0\""}});
+    ASSERT_TRUE(other);
+    EXPECT_EQ(other->status, 200);
+    EXPECT_EQ(other->body, first->body);
+    const httplib::Result next = client.Get(path.substr(0, path.find("columns=")) + "columns=close",
+                                            {{"If-None-Match", etag}});
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->status, 200);
+    EXPECT_NE(next->get_header_value("ETag"), etag);
+  }
+  // Answers that are not cached (meta, errors) carry no tag and are not stored.
+  const httplib::Result meta = client.Get("/api/meta");
+  ASSERT_TRUE(meta);
+  EXPECT_FALSE(meta->has_header("ETag"));
+  EXPECT_EQ(meta->get_header_value("Cache-Control"), "no-store");
+}
+
 TEST_F(ServeTest, MetaListsColumnsLabelsAndTheRun) {
   const Json meta = GetJson("/api/meta");
   EXPECT_EQ(meta["ready"], true);
@@ -429,6 +470,10 @@ TEST_F(ServeTest, MetricsCountRequestsInPrometheusFormat) {
 TEST_F(ServeTest, ZZANewRunIsServedWithoutARestart) {
   const int64_t before = GetJson("/api/screener?limit=1&columns=symbol")["total"];
   ASSERT_EQ(GetJson("/api/meta")["as_of"], "2025-06-02");
+  httplib::Client client("127.0.0.1", suite_server->port());
+  const httplib::Result tagged = client.Get("/api/screener?limit=1&columns=symbol");
+  ASSERT_TRUE(tagged);
+  const std::string etag = tagged->get_header_value("ETag");
   const ProgramResult update =
       Run({"run", "--source", "simulated", "--data", Data().string(), "--universe", "150",
            "--years", "2", "--seed", "11", "--as-of", "2025-06-09", "--workers", "2"});
@@ -446,6 +491,12 @@ TEST_F(ServeTest, ZZANewRunIsServedWithoutARestart) {
   EXPECT_GE(GetJson("/api/screener?limit=1&columns=symbol")["total"].get<int64_t>(), before);
   const Json fresh = GetJson("/api/screener?columns=date&sort=date&order=desc&limit=1");
   EXPECT_EQ(fresh["rows"][0][0], "2025-06-09");
+  // A browser holding the old answer gets the new one, not a 304.
+  const httplib::Result revalidated =
+      client.Get("/api/screener?limit=1&columns=symbol", {{"If-None-Match", etag}});
+  ASSERT_TRUE(revalidated);
+  EXPECT_EQ(revalidated->status, 200);
+  EXPECT_NE(revalidated->get_header_value("ETag"), etag);
 }
 
 TEST(ServeEmptyTest, NoScreenerYetSaysWhatToDoAndSigtermStops) {
