@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -160,7 +161,10 @@ struct Connection {
   UniqueFd fd;
   uint64_t id = 0;
   Phase phase = kReading;
-  std::string input;           // Received and not yet parsed.
+  std::string input;  // Received and not yet parsed.
+  // When the first byte of the request being read arrived: a head must be whole within the
+  // I/O timeout of it, so a client that trickles a byte at a time is cut off too.
+  std::optional<Clock::time_point> request_started;
   size_t body_to_skip = 0;     // Bytes of the last request's body still to drop.
   bool input_blocked = false;  // Reading paused with data maybe left in the socket.
   bool peer_closed = false;    // The client sent EOF.
@@ -186,6 +190,8 @@ struct EventLoopServer::Impl {
     std::mutex finished_mutex;
     std::vector<std::pair<uint64_t, HttpAnswer>> finished;  // Guarded by finished_mutex.
     bool listening = true;
+    // Out of file descriptors: accepting pauses until then; connections wait in the backlog.
+    std::optional<Clock::time_point> accept_paused_until;
     std::string date;
     std::chrono::system_clock::time_point date_second{};
     size_t index = 0;
@@ -250,6 +256,7 @@ void EventLoopServer::Impl::Loop::Run() {
       if (listening) {
         ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, server->listener.get(), nullptr);
         listening = false;
+        accept_paused_until.reset();
       }
       drain_deadline = now + server->options.io_timeout;
       next_sweep = now;
@@ -268,8 +275,14 @@ void EventLoopServer::Impl::Loop::Accept() {
         ::accept4(server->listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        // Out of descriptors or memory: the connection waits in the backlog for the next try.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The listening socket stays readable while connections wait in the backlog: stop
+        // watching it for a moment rather than spin (Sweep watches it again).
+        TF_LOG_WARN("serve: cannot accept connections for now: {} ({} open)", std::strerror(errno),
+                    server->open_connections.load());
+        ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, server->listener.get(), nullptr);
+        accept_paused_until = Clock::now() + kSweepInterval;
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
         TF_LOG_WARN("serve: accept failed: {}", std::strerror(errno));
       }
       return;
@@ -361,9 +374,14 @@ void EventLoopServer::Impl::Loop::Advance(Connection& connection) {
   HttpRequest request;
   const HeadParse parsed = ParseRequestHead(connection.input, server->options.head_limits, request);
   if (parsed.state == HeadParse::kIncomplete) {
-    if (connection.peer_closed) Close(connection.id);
+    if (connection.peer_closed) {
+      Close(connection.id);
+    } else if (!connection.request_started) {
+      connection.request_started = Clock::now();
+    }
     return;
   }
+  connection.request_started.reset();
   if (parsed.state == HeadParse::kInvalid) {
     connection.close_after = true;
     Answer(connection, server->render_error(parsed.status, parsed.reason));
@@ -531,6 +549,8 @@ void EventLoopServer::Impl::Loop::Sweep(Clock::time_point now, bool draining) {
       case Connection::kReading:
         // A stopping server closes connections between requests at once.
         if (idle >= server->options.io_timeout ||
+            (connection->request_started &&
+             now - *connection->request_started >= server->options.io_timeout) ||
             (draining && connection->input.empty() && connection->body_to_skip == 0)) {
           expired.push_back(id);
         }
@@ -548,6 +568,13 @@ void EventLoopServer::Impl::Loop::Sweep(Clock::time_point now, bool draining) {
     }
   }
   for (const uint64_t id : expired) Close(id);
+  if (accept_paused_until && now >= *accept_paused_until && !draining) {
+    accept_paused_until.reset();
+    epoll_event listen{};
+    listen.events = EPOLLIN | EPOLLEXCLUSIVE;
+    listen.data.u64 = kListenTag;
+    ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, server->listener.get(), &listen);
+  }
 }
 
 EventLoopServer::EventLoopServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -610,6 +637,12 @@ Result<std::unique_ptr<EventLoopServer>> EventLoopServer::Bind(EventLoopOptions 
     break;
   }
   if (!impl->listener.valid()) return cannot_listen(why);
+  // Connections are file descriptors: keep some for the store's files, DuckDB and S3.
+  rlimit descriptors{};
+  if (::getrlimit(RLIMIT_NOFILE, &descriptors) == 0 && descriptors.rlim_cur != RLIM_INFINITY) {
+    const size_t budget = descriptors.rlim_cur > 256 ? descriptors.rlim_cur - 128 : 128;
+    impl->options.max_connections = std::min(impl->options.max_connections, budget);
+  }
 
   for (size_t i = 0; i < std::max<size_t>(1, settings.io_threads); ++i) {
     auto loop = std::make_unique<Impl::Loop>();

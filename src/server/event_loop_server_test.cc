@@ -222,6 +222,18 @@ TEST_F(EventLoopServerTest, IdleAndSlowClientsAreCutOff) {
   EXPECT_TRUE(idle.ClosedWithin(std::chrono::seconds(3)));
   EXPECT_TRUE(half.ClosedWithin(std::chrono::seconds(3)));
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(250));
+  // A client that sends a byte of its head every 100 ms is never idle for 300 ms, but its
+  // head is not whole 300 ms after it began: cut off too.
+  RawClient trickle(server_->port());
+  const std::string head = "GET /slowly HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(100, 'f');
+  bool cut_off = false;
+  const Clock::time_point began = Clock::now();
+  for (size_t i = 0; i < head.size() && !cut_off; ++i) {
+    trickle.Send(head.substr(i, 1));
+    cut_off = trickle.ClosedWithin(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(cut_off);
+  EXPECT_LT(Clock::now() - began, std::chrono::seconds(2));
   // And the server still answers.
   RawClient patient(server_->port());
   patient.Send("GET /ok HTTP/1.1\r\n\r\n");
