@@ -84,16 +84,16 @@ Status RunServeCommand(const ServeOptions& options, std::ostream& out) {
   server::Api api(*store, catalog, pool);
   server::Metrics metrics;
 
-  TF_ASSIGN_OR_RETURN(std::unique_ptr<server::HttpServer> server,
-                      server::HttpServer::Bind(
-                          api, metrics,
-                          server::HttpServerOptions{
-                              .host = options.host,
-                              .port = options.port,
-                              .web_root = web_root,
-                              .threads = static_cast<size_t>(options.threads),
-                              .io_timeout = std::chrono::seconds(options.client_timeout_seconds),
-                          }));
+  TF_ASSIGN_OR_RETURN(
+      std::unique_ptr<server::EventLoopServer> server,
+      server::BindHttpServer(api, metrics,
+                             server::HttpServerOptions{
+                                 .host = options.host,
+                                 .port = options.port,
+                                 .web_root = web_root,
+                                 .threads = static_cast<size_t>(options.threads),
+                                 .io_timeout = std::chrono::seconds(options.client_timeout_seconds),
+                             }));
   const std::string host =
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   out << fmt::format("listening on http://{}:{}/\n", host, server->port()) << std::flush;

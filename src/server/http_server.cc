@@ -105,8 +105,12 @@ std::string_view ContentTypeFor(const std::filesystem::path& file) {
   return "application/octet-stream";
 }
 
-struct HttpServer::Impl {
-  Impl(Api& a, Metrics& m, HttpServerOptions o) : api(a), metrics(m), options(std::move(o)) {}
+namespace {
+
+// The routes and what they answer from; the server's handlers share it.
+struct Routes {
+  Routes(Api& a, Metrics& m, std::filesystem::path root)
+      : api(a), metrics(m), web_root(std::move(root)) {}
 
   // Every request: routed, answered, timed for /metrics.
   HttpAnswer Handle(const HttpRequest& request) {
@@ -193,50 +197,36 @@ struct HttpServer::Impl {
 
   Api& api;
   Metrics& metrics;
-  const HttpServerOptions options;
-  std::filesystem::path web_root;
-  std::unique_ptr<EventLoopServer> server;
+  const std::filesystem::path web_root;
 };
 
-HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+}  // namespace
 
-HttpServer::~HttpServer() = default;
-
-Result<std::unique_ptr<HttpServer>> HttpServer::Bind(Api& api, Metrics& metrics,
-                                                     HttpServerOptions options) {
-  auto impl = std::make_unique<Impl>(api, metrics, std::move(options));
-  Impl& state = *impl;
+Result<std::unique_ptr<EventLoopServer>> BindHttpServer(Api& api, Metrics& metrics,
+                                                        const HttpServerOptions& options) {
   std::error_code error;
-  state.web_root = std::filesystem::canonical(state.options.web_root, error);
-  if (error || !std::filesystem::is_directory(state.web_root, error)) {
+  std::filesystem::path web_root = std::filesystem::canonical(options.web_root, error);
+  if (error || !std::filesystem::is_directory(web_root, error)) {
     return Status::Error(ErrorCode::kNotFound,
                          fmt::format("the web root {} is not a directory; give the page's "
                                      "directory (web/ of the source tree) with --web-root",
-                                     state.options.web_root.string()));
+                                     options.web_root.string()));
   }
-  TF_ASSIGN_OR_RETURN(
-      state.server,
-      EventLoopServer::Bind(
-          EventLoopOptions{
-              // One loop per core: they only move bytes; answers are made on the handlers.
-              .host = state.options.host,
-              .port = state.options.port,
-              .io_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4),
-              .handler_threads = std::max<size_t>(1, state.options.threads),
-              .io_timeout = state.options.io_timeout,
-              .max_body_bytes = state.options.max_body_bytes,
-          },
-          [&state](const HttpRequest& request) { return state.Handle(request); },
-          [&state](int status, std::string_view reason) {
-            return state.RenderError(status, reason);
-          }));
-  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+  auto routes = std::make_shared<Routes>(api, metrics, std::move(web_root));
+  return EventLoopServer::Bind(
+      EventLoopOptions{
+          .host = options.host,
+          .port = options.port,
+          // One loop per core: they only move bytes; answers are made on the handler threads.
+          .io_threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4),
+          .handler_threads = std::max<size_t>(1, options.threads),
+          .io_timeout = options.io_timeout,
+          .max_body_bytes = options.max_body_bytes,
+      },
+      [routes](const HttpRequest& request) { return routes->Handle(request); },
+      [routes](int status, std::string_view reason) {
+        return routes->RenderError(status, reason);
+      });
 }
-
-int HttpServer::port() const { return impl_->server->port(); }
-
-Status HttpServer::Serve() { return impl_->server->Serve(); }
-
-void HttpServer::Stop() { impl_->server->Stop(); }
 
 }  // namespace tickerflow::server

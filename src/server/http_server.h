@@ -2,8 +2,8 @@
 // root and /metrics, on the event-loop server (event_loop_server.h), with the limits a server
 // open to a network needs (request size, slow clients, paths outside the web root).
 //
-//   TF_ASSIGN_OR_RETURN(std::unique_ptr<HttpServer> server,
-//                       HttpServer::Bind(api, metrics, {.port = 8080, .web_root = "web"}));
+//   TF_ASSIGN_OR_RETURN(std::unique_ptr<EventLoopServer> server,
+//                       BindHttpServer(api, metrics, {.port = 8080, .web_root = "web"}));
 //   std::thread stopper([&] { WaitForSignal(); server->Stop(); });
 //   TF_RETURN_IF_ERROR(server->Serve());  // returns once Stop() was called
 #pragma once
@@ -18,6 +18,7 @@
 
 #include "common/status.h"
 #include "server/api.h"
+#include "server/event_loop_server.h"
 #include "server/metrics.h"
 
 namespace tickerflow::server {
@@ -25,7 +26,7 @@ namespace tickerflow::server {
 struct HttpServerOptions {
   /// The address to bind: loopback unless told otherwise.
   std::string host = "127.0.0.1";
-  /// The port; 0 picks a free one (HttpServer::port()).
+  /// The port; 0 picks a free one (EventLoopServer::port()).
   int port = 8080;
   /// The page's files; requests outside it are refused.
   std::filesystem::path web_root;
@@ -39,33 +40,11 @@ struct HttpServerOptions {
   size_t max_body_bytes = size_t{64} * 1024;
 };
 
-/// See the file comment.
-class HttpServer {
- public:
-  /// Binds the port. kUnavailable when the address cannot be bound; kNotFound when the web
-  /// root is not a directory.
-  static Result<std::unique_ptr<HttpServer>> Bind(Api& api, Metrics& metrics,
-                                                  HttpServerOptions options);
-
-  HttpServer(const HttpServer&) = delete;
-  HttpServer& operator=(const HttpServer&) = delete;
-  ~HttpServer();
-
-  /// The bound port.
-  int port() const;
-
-  /// Answers requests until Stop(); OK when stopped.
-  Status Serve();
-
-  /// Makes Serve() return once the requests in progress are answered. Any thread, any time.
-  void Stop();
-
- private:
-  struct Impl;
-  explicit HttpServer(std::unique_ptr<Impl> impl);
-
-  std::unique_ptr<Impl> impl_;
-};
+/// The server with the screener's routes, bound and listening; Serve() answers until Stop().
+/// kUnavailable when the address cannot be bound; kNotFound when the web root is not a
+/// directory. `api` and `metrics` must outlive it.
+Result<std::unique_ptr<EventLoopServer>> BindHttpServer(Api& api, Metrics& metrics,
+                                                        const HttpServerOptions& options);
 
 /// The file under `web_root` that the URL path `path` names ("/" is index.html), or nullopt
 /// when the path leaves the web root (.., a symbolic link out of it), is not a regular file,
