@@ -384,6 +384,7 @@ void EventLoopServer::Impl::Loop::Advance(Connection& connection) {
   connection.request_started.reset();
   if (parsed.state == HeadParse::kInvalid) {
     connection.close_after = true;
+    connection.head_only = false;  // Whatever the request before this one was.
     Answer(connection, server->render_error(parsed.status, parsed.reason));
     return;
   }

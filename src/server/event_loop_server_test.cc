@@ -208,6 +208,11 @@ TEST_F(EventLoopServerTest, MalformedRequestsGetTheErrorRenderersAnswer) {
   EXPECT_THAT(answer, StartsWith("HTTP/1.1 505 HTTP Version Not Supported\r\n"));
   EXPECT_THAT(BodyOf(answer), HasSubstr("HTTP/1.0 and HTTP/1.1"));
   EXPECT_TRUE(client.ClosedWithin(std::chrono::seconds(5)));
+  // After a HEAD, a malformed request's error still has its body.
+  RawClient after_head(server_->port());
+  after_head.Send("HEAD /h HTTP/1.1\r\n\r\nGET /x HTTP/3\r\n\r\n");
+  EXPECT_EQ(BodyOf(after_head.ReadAnswer(/*head_only=*/true)), "");
+  EXPECT_THAT(BodyOf(after_head.ReadAnswer()), HasSubstr("HTTP/1.0 and HTTP/1.1"));
   RawClient long_url(server_->port());
   long_url.Send("GET /?q=" + std::string(20'000, 'a') + " HTTP/1.1\r\n\r\n");
   EXPECT_THAT(long_url.ReadAnswer(), StartsWith("HTTP/1.1 414 URI Too Long\r\n"));
