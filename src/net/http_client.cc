@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/ascii.h"
 #include "common/log.h"
 #include "net/curl_internal.h"
 #include "net/redact.h"
@@ -82,14 +83,6 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
   }
   transfer->response.body.append(data, bytes);
   return bytes;
-}
-
-bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
-  }
-  return true;
 }
 
 std::string_view Trim(std::string_view text) {

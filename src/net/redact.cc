@@ -3,23 +3,14 @@
 #include <array>
 #include <cctype>
 
+#include "common/ascii.h"
+
 namespace tickerflow::net {
 namespace {
 
 // Query parameters that carry credentials, lower case.
 constexpr std::array<std::string_view, 5> kSecretParameters = {"apikey", "api_key", "token",
                                                                "access_token", "key"};
-
-char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-// Whether `text` at `pos` starts with `name` (lower case), ignoring case.
-bool StartsWithIgnoringCase(std::string_view text, size_t pos, std::string_view name) {
-  if (text.size() - pos < name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (Lower(text[pos + i]) != name[i]) return false;
-  }
-  return true;
-}
 
 bool EndsValue(char c) {
   return c == '&' || c == '#' || c == '"' || c == '\'' || c == '<' || c == '>' ||
@@ -39,7 +30,7 @@ std::string RedactUrl(std::string_view text) {
     // A parameter name starts right after '?' or '&'.
     if (c != '?' && c != '&') continue;
     for (const std::string_view name : kSecretParameters) {
-      if (!StartsWithIgnoringCase(text, i, name) || i + name.size() >= text.size() ||
+      if (!StartsWithIgnoringCase(text.substr(i), name) || i + name.size() >= text.size() ||
           text[i + name.size()] != '=') {
         continue;
       }

@@ -194,7 +194,6 @@ struct EventLoopServer::Impl {
     std::optional<Clock::time_point> accept_paused_until;
     std::string date;
     std::chrono::system_clock::time_point date_second{};
-    size_t index = 0;
 
     void Wake() const {
       const uint64_t one = 1;
@@ -580,9 +579,9 @@ void EventLoopServer::Impl::Loop::Sweep(Clock::time_point now, bool draining) {
 
 EventLoopServer::EventLoopServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-EventLoopServer::~EventLoopServer() {
-  if (impl_->pool) impl_->pool->Stop();
-}
+// The handler pool is destroyed before the loops (member order), so a handler still running
+// finishes before the loop it reports to goes.
+EventLoopServer::~EventLoopServer() = default;
 
 Result<std::unique_ptr<EventLoopServer>> EventLoopServer::Bind(EventLoopOptions options,
                                                                HttpHandler handler,
@@ -648,7 +647,6 @@ Result<std::unique_ptr<EventLoopServer>> EventLoopServer::Bind(EventLoopOptions 
   for (size_t i = 0; i < std::max<size_t>(1, settings.io_threads); ++i) {
     auto loop = std::make_unique<Impl::Loop>();
     loop->server = impl.get();
-    loop->index = i;
     loop->epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
     loop->wake = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     if (!loop->epoll.valid() || !loop->wake.valid()) {

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace tickerflow::server {
 namespace {
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return (x >= 'A' && x <= 'Z' ? x + 32 : x) == (y >= 'A' && y <= 'Z' ? y + 32 : y);
-  });
-}
 
 // Whether the comma-separated list `value` holds `token` (any case), as Connection does.
 bool ListHas(std::string_view value, std::string_view token) {

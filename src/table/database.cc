@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "table/duckdb_internal.h"
+#include "table/json_text.h"
 
 namespace tickerflow::table {
 
@@ -384,56 +385,6 @@ Column::Values ValuesFor(ColumnType type, size_t rows) {
 }  // namespace
 
 namespace internal {
-namespace {
-
-// Strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-// duckdb_vector_assign_string_element_len requires valid UTF-8 and does not check it ("undefined
-// behavior is expected at later stages"), and text comes from outside (company names).
-bool IsValidUtf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  size_t i = 0;
-  while (i < size) {
-    // Skip ASCII eight bytes at a time: nearly all of our text is ASCII.
-    while (i + 8 <= size) {
-      uint64_t word;
-      std::memcpy(&word, bytes + i, sizeof(word));
-      if ((word & 0x8080808080808080ULL) != 0) break;
-      i += 8;
-    }
-    if (i >= size) break;
-    const unsigned char lead = bytes[i];
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    unsigned char min_second = 0x80;
-    unsigned char max_second = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) min_second = 0xA0;  // Overlong.
-      if (lead == 0xED) max_second = 0x9F;  // Surrogates.
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) min_second = 0x90;  // Overlong.
-      if (lead == 0xF4) max_second = 0x8F;  // Above U+10FFFF.
-    } else {
-      return false;
-    }
-    if (i + length > size) return false;
-    if (bytes[i + 1] < min_second || bytes[i + 1] > max_second) return false;
-    for (size_t k = 2; k < length; ++k) {
-      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
-}  // namespace
 
 duckdb_type DuckDbType(ColumnType type) {
   switch (type) {

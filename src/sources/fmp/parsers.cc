@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/ascii.h"
 #include "common/csv.h"
 #include "common/log.h"
 #include "sources/fmp/parsers_internal.h"
@@ -80,13 +81,6 @@ std::string ShortestText(double value) {
   char buffer[32];
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
   return std::string(buffer, end);
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 bool ContainsIgnoringCase(std::string_view text, std::string_view part) {
