@@ -10,7 +10,6 @@
 #include <thread>
 #include <utility>
 
-#include "common/log.h"
 #include "common/unique_fd.h"
 #include "server/event_loop_server.h"
 #include "server/http_request.h"
@@ -181,6 +180,7 @@ struct Routes {
 
   std::string RenderMetrics() {
     const auto [rows, age] = api.ScreenerGauges();
+    const auto [cache_entries, cache_bytes] = api.CacheUse();
     return metrics.Render({Gauge{.name = "tickerflow_screener_rows",
                                  .help = "Rows of the screener being served.",
                                  .value = static_cast<double>(rows)},
@@ -189,10 +189,10 @@ struct Routes {
                                  .value = age},
                            Gauge{.name = "tickerflow_screener_cache_entries",
                                  .help = "Screener answers held in memory for repeated requests.",
-                                 .value = static_cast<double>(api.CacheUse().first)},
+                                 .value = static_cast<double>(cache_entries)},
                            Gauge{.name = "tickerflow_screener_cache_bytes",
                                  .help = "Bytes of the cached screener answers.",
-                                 .value = static_cast<double>(api.CacheUse().second)}});
+                                 .value = static_cast<double>(cache_bytes)}});
   }
 
   Api& api;
